@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Host build: unit tests (CMocka, ASan+UBSan), host tools, the cross builds
+# as ExternalProjects, and the QEMU tests that boot what those produce.
+include(ExternalProject)
+enable_testing()
+
+set(HEKATE_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+
+# libfdt and the kernel core, built for the host under the sanitizers.
+add_library(host_libfdt STATIC ${LIBFDT_SOURCES})
+target_include_directories(host_libfdt PUBLIC ${LIBFDT_DIR})
+target_compile_options(host_libfdt PRIVATE -w ${HEKATE_SANITIZE})
+target_link_options(host_libfdt PUBLIC ${HEKATE_SANITIZE})
+
+add_library(host_core STATIC ${HEKATE_CORE_SOURCES})
+target_include_directories(host_core PUBLIC ${CMAKE_SOURCE_DIR}/kernel/include)
+target_compile_options(host_core PRIVATE ${HEKATE_WARNINGS} ${HEKATE_SANITIZE})
+target_link_libraries(host_core PUBLIC host_libfdt)
+
+# Host tools (no sanitizers: they are used by tests, not tested themselves).
+add_library(tool_libfdt STATIC ${LIBFDT_SOURCES})
+target_include_directories(tool_libfdt PUBLIC ${LIBFDT_DIR})
+target_compile_options(tool_libfdt PRIVATE -w)
+add_executable(dtbedit tools/dtbedit.c)
+target_compile_options(dtbedit PRIVATE ${HEKATE_WARNINGS})
+target_link_libraries(dtbedit PRIVATE tool_libfdt)
+
+# Cross builds: a kernel per architecture that has an arch/ port, the
+# portable core for the others.
+set(HEKATE_KERNEL_DIR ${CMAKE_BINARY_DIR}/aarch64/arch/aarch64)
+foreach(arch aarch64 riscv64)
+  ExternalProject_Add(cross-${arch}
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${CMAKE_BINARY_DIR}/${arch}
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/tools/cmake/${arch}-clang.cmake
+               -DHEKATE_DEPS=${HEKATE_DEPS} -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND ""
+    USES_TERMINAL_BUILD ON)
+endforeach()
+
+add_subdirectory(tests/unit)
+add_subdirectory(tests/qemu)
