@@ -20,8 +20,7 @@ struct parse {
 	size_t errlen;
 };
 
-#define FAIL(p, code, ...) \
-	(fmt_snprintf((p)->err, (p)->errlen, __VA_ARGS__), -(code))
+#define FAIL(p, code, ...) (fmt_snprintf((p)->err, (p)->errlen, __VA_ARGS__), -(code))
 
 static void copy_str(char *dst, size_t n, const char *src, int srclen)
 {
@@ -46,12 +45,13 @@ static int parent_cells(struct parse *p, int node, int *ac, int *sc)
 	int parent = fdt_parent_offset(p->fdt, node);
 	if (parent < 0)
 		return FAIL(p, HK_EBADDTB, "dtb: %s: no parent (%s)",
-			    fdt_get_name(p->fdt, node, NULL), fdt_strerror(parent));
+		            fdt_get_name(p->fdt, node, NULL), fdt_strerror(parent));
 	*ac = fdt_address_cells(p->fdt, parent);
 	*sc = fdt_size_cells(p->fdt, parent);
 	if (*ac < 1 || *ac > 2 || *sc < 0 || *sc > 2)
-		return FAIL(p, HK_EBADDTB, "dtb: %s: unsupported #address-cells %d / #size-cells %d",
-			    fdt_get_name(p->fdt, node, NULL), *ac, *sc);
+		return FAIL(p, HK_EBADDTB,
+		            "dtb: %s: unsupported #address-cells %d / #size-cells %d",
+		            fdt_get_name(p->fdt, node, NULL), *ac, *sc);
 	return 0;
 }
 
@@ -60,8 +60,7 @@ static int parent_cells(struct parse *p, int node, int *ac, int *sc)
  * whose length is not a whole number of pairs is an error; more than max is
  * HK_ETOOMANY.
  */
-static int read_reg(struct parse *p, int node, struct bi_range *out, unsigned max,
-		    unsigned *n)
+static int read_reg(struct parse *p, int node, struct bi_range *out, unsigned max, unsigned *n)
 {
 	int ac, sc, len, rc = parent_cells(p, node, &ac, &sc);
 	if (rc)
@@ -70,12 +69,13 @@ static int read_reg(struct parse *p, int node, struct bi_range *out, unsigned ma
 	const fdt32_t *reg = fdt_getprop(p->fdt, node, "reg", &len);
 	int pair = (ac + sc) * 4;
 	if (!reg || len <= 0 || len % pair)
-		return FAIL(p, HK_EBADDTB, "dtb: %s: 'reg' missing or %d bytes, not a multiple of %d",
-			    name, reg ? len : 0, pair);
+		return FAIL(p, HK_EBADDTB,
+		            "dtb: %s: 'reg' missing or %d bytes, not a multiple of %d", name,
+		            reg ? len : 0, pair);
 	unsigned count = (unsigned)(len / pair);
 	if (count > max)
-		return FAIL(p, HK_ETOOMANY, "dtb: %s: %u reg entries, at most %u supported",
-			    name, count, max);
+		return FAIL(p, HK_ETOOMANY, "dtb: %s: %u reg entries, at most %u supported", name,
+		            count, max);
 	for (unsigned i = 0; i < count; i++) {
 		out[i].base = read_cells(reg + i * (ac + sc), ac);
 		out[i].size = read_cells(reg + i * (ac + sc) + ac, sc);
@@ -99,7 +99,7 @@ static int read_irq(struct parse *p, int node, int idx, struct bi_irq *irq)
 	uint32_t num = fdt32_to_cpu(v[idx * 3 + 1]);
 	if (type > 1 || num > 987)
 		return FAIL(p, HK_EBADDTB, "dtb: %s: interrupt %d has type %u number %u",
-			    fdt_get_name(p->fdt, node, NULL), idx, type, num);
+		            fdt_get_name(p->fdt, node, NULL), idx, type, num);
 	irq->intid = num + (type == 0 ? 32 : 16);
 	irq->flags = fdt32_to_cpu(v[idx * 3 + 2]);
 	return 0;
@@ -109,8 +109,8 @@ static int parse_memory(struct parse *p)
 {
 	struct bootinfo *bi = p->bi;
 	int node = -1;
-	while ((node = fdt_node_offset_by_prop_value(p->fdt, node, "device_type",
-						     "memory", sizeof("memory"))) >= 0) {
+	while ((node = fdt_node_offset_by_prop_value(p->fdt, node, "device_type", "memory",
+	                                             sizeof("memory"))) >= 0) {
 		unsigned n;
 		int rc = read_reg(p, node, bi->mem + bi->nmem, BI_MAX_MEM - bi->nmem, &n);
 		if (rc)
@@ -131,7 +131,8 @@ static int parse_cpus(struct parse *p)
 	if (cpus < 0)
 		return FAIL(p, HK_EBADDTB, "dtb: no /cpus node");
 	int node;
-	fdt_for_each_subnode(node, p->fdt, cpus) {
+	fdt_for_each_subnode(node, p->fdt, cpus)
+	{
 		int len;
 		const char *type = fdt_getprop(p->fdt, node, "device_type", &len);
 		if (!type || len != sizeof("cpu") || memcmp(type, "cpu", 4) != 0)
@@ -168,7 +169,8 @@ static int find_compat(const void *fdt, const char *const *compat, const char **
 
 static int parse_gic(struct parse *p)
 {
-	static const char *const compat[] = {"arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400", NULL};
+	static const char *const compat[] = {"arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400",
+	                                     NULL};
 	struct bootinfo *bi = p->bi;
 	const char *which;
 	int node = find_compat(p->fdt, compat, &which);
@@ -181,7 +183,8 @@ static int parse_gic(struct parse *p)
 	if (rc)
 		return rc;
 	if (n < 2)
-		return FAIL(p, HK_EBADDTB, "dtb: GIC 'reg' has %u entries, need distributor and redistributor", n);
+		return FAIL(p, HK_EBADDTB,
+		            "dtb: GIC 'reg' has %u entries, need distributor and redistributor", n);
 	bi->gicd = r[0];
 	bi->ngicr = n - 1;
 	for (unsigned i = 1; i < n; i++)
@@ -229,7 +232,8 @@ static int parse_uart(struct parse *p)
 {
 	struct bootinfo *bi = p->bi;
 	int node = stdout_node(p->fdt);
-	bi->uart_from_stdout_path = node >= 0 && fdt_node_check_compatible(p->fdt, node, "arm,pl011") == 0;
+	bi->uart_from_stdout_path =
+	    node >= 0 && fdt_node_check_compatible(p->fdt, node, "arm,pl011") == 0;
 	if (!bi->uart_from_stdout_path)
 		node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,pl011");
 	if (node < 0)
@@ -243,7 +247,7 @@ static int parse_uart(struct parse *p)
 		return rc;
 	if (bi->uart.size < 0x1000)
 		return FAIL(p, HK_EBADDTB, "dtb: UART %s 'reg' size 0x%llx is smaller than a PL011",
-			    bi->uart_path, (unsigned long long)bi->uart.size);
+		            bi->uart_path, (unsigned long long)bi->uart.size);
 	return 0;
 }
 
@@ -286,8 +290,8 @@ static int parse_chosen(struct parse *p)
 	int len;
 	const char *args = fdt_getprop(p->fdt, node, "bootargs", &len);
 	if (args && len > BI_MAX_STR)
-		return FAIL(p, HK_ETOOMANY, "dtb: bootargs is %d bytes, at most %d supported",
-			    len, BI_MAX_STR);
+		return FAIL(p, HK_ETOOMANY, "dtb: bootargs is %d bytes, at most %d supported", len,
+		            BI_MAX_STR);
 	if (args)
 		copy_str(bi->bootargs, sizeof(bi->bootargs), args, len);
 	int s = read_u32_or_u64(p->fdt, node, "linux,initrd-start", &bi->initrd_start);
@@ -303,7 +307,8 @@ static int parse_virtio(struct parse *p)
 	int node = -1;
 	while ((node = fdt_node_offset_by_compatible(p->fdt, node, "virtio,mmio")) >= 0) {
 		if (bi->nvirtio == BI_MAX_VIRTIO)
-			return FAIL(p, HK_ETOOMANY, "dtb: more than %d virtio-mmio slots", BI_MAX_VIRTIO);
+			return FAIL(p, HK_ETOOMANY, "dtb: more than %d virtio-mmio slots",
+			            BI_MAX_VIRTIO);
 		struct bi_virtio *v = &bi->virtio[bi->nvirtio];
 		struct bi_range r;
 		unsigned n;
@@ -312,8 +317,9 @@ static int parse_virtio(struct parse *p)
 		if (rc)
 			return rc;
 		if (r.size < 0x100)
-			return FAIL(p, HK_EBADDTB, "dtb: virtio-mmio slot at 0x%llx is only 0x%llx bytes",
-				    (unsigned long long)r.base, (unsigned long long)r.size);
+			return FAIL(p, HK_EBADDTB,
+			            "dtb: virtio-mmio slot at 0x%llx is only 0x%llx bytes",
+			            (unsigned long long)r.base, (unsigned long long)r.size);
 		v->base = r.base;
 		v->size = r.size;
 		v->device_id = 0;
@@ -332,13 +338,14 @@ static int parse_virtio(struct parse *p)
 static int check_blob(struct parse *p, size_t maxlen)
 {
 	if (!p->fdt || maxlen < sizeof(struct fdt_header))
-		return FAIL(p, HK_EBADDTB, "dtb: missing (no %s bytes)", p->fdt ? "header" : "blob");
+		return FAIL(p, HK_EBADDTB, "dtb: missing (no %s bytes)",
+		            p->fdt ? "header" : "blob");
 	int rc = fdt_check_header(p->fdt);
 	if (rc)
 		return FAIL(p, HK_EBADDTB, "dtb: bad header: %s", fdt_strerror(rc));
 	if (fdt_totalsize(p->fdt) > maxlen)
 		return FAIL(p, HK_EBADDTB, "dtb: totalsize %u exceeds the %zu bytes available",
-			    fdt_totalsize(p->fdt), maxlen);
+		            fdt_totalsize(p->fdt), maxlen);
 	/* Walk every node once so a corrupt structure block fails here, cleanly. */
 	/* fdt_next_node() leaves depth < 0 once the root node has ended. */
 	int node = 0, depth = 0, count = 0;
@@ -403,9 +410,9 @@ int bootinfo_arg(const struct bootinfo *bi, const char *key, char *val, size_t v
 const char *bootinfo_virtio_name(uint32_t id)
 {
 	static const char *const names[] = {
-		[0] = "empty", [1] = "net", [2] = "block", [3] = "console",
-		[4] = "entropy", [5] = "balloon", [8] = "scsi", [9] = "9p",
-		[16] = "gpu", [18] = "input", [19] = "vsock", [26] = "fs",
+	    [0] = "empty",   [1] = "net",     [2] = "block",  [3] = "console",
+	    [4] = "entropy", [5] = "balloon", [8] = "scsi",   [9] = "9p",
+	    [16] = "gpu",    [18] = "input",  [19] = "vsock", [26] = "fs",
 	};
 	if (id < sizeof(names) / sizeof(names[0]) && names[id])
 		return names[id];

@@ -8,9 +8,9 @@
 #include <hekate/pmm.h>
 
 #define HEKATE_VERSION "0.1.0"
-#define MIN_RAM_MB 64u
-#define TICK_HZ 100u
-#define MAX_RESERVED 8
+#define MIN_RAM_MB     64u
+#define TICK_HZ        100u
+#define MAX_RESERVED   8
 
 struct reserved {
 	const char *what;

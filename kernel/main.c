@@ -27,14 +27,16 @@ static void load_dtb(void)
 {
 	uint64_t limit = arch_early_map_limit();
 	uint64_t pa = ks.args->dtb_pa ? ks.args->dtb_pa : arch_default_dtb_pa();
-	const char *how = ks.args->dtb_pa ? "passed by the boot protocol" : "platform default, none passed";
+	const char *how =
+	    ks.args->dtb_pa ? "passed by the boot protocol" : "platform default, none passed";
 	if (pa >= limit || limit - pa < sizeof(struct fdt_header))
 		boot_fail("dtb: 0x%llx (%s) is outside the early map (below 0x%llx)",
-			  (unsigned long long)pa, how, (unsigned long long)limit);
+		          (unsigned long long)pa, how, (unsigned long long)limit);
 	const void *fdt = arch_phys_to_virt(pa);
 	char err[160];
 	if (fdt_magic(fdt) != FDT_MAGIC)
-		boot_fail("no device tree: no FDT header at 0x%llx (%s)", (unsigned long long)pa, how);
+		boot_fail("no device tree: no FDT header at 0x%llx (%s)", (unsigned long long)pa,
+		          how);
 	if (bootinfo_parse(fdt, limit - pa, &ks.bi, err, sizeof(err)))
 		boot_fail("%s (device tree at 0x%llx)", err, (unsigned long long)pa);
 	ks.dtb_pa = pa;
@@ -70,7 +72,7 @@ static void init_pages(void)
 	uint64_t ram = bootinfo_ram_bytes(&ks.bi);
 	if (ram < (uint64_t)MIN_RAM_MB << 20)
 		boot_fail("memory: %llu MiB of RAM, Hekate needs at least %u MiB",
-			  (unsigned long long)(ram >> 20), MIN_RAM_MB);
+		          (unsigned long long)(ram >> 20), MIN_RAM_MB);
 	reserve("kernel", ks.args->kernel_start, ks.args->kernel_end - ks.args->kernel_start);
 	reserve("dtb", ks.dtb_pa, ks.dtb_size);
 	reserve("initrd", ks.bi.initrd_start, ks.bi.initrd_end - ks.bi.initrd_start);
@@ -83,7 +85,8 @@ static void init_pages(void)
 		rams[i] = (struct pmm_region){ks.bi.mem[i].base, ks.bi.mem[i].size};
 	for (unsigned i = 0; i < ks.nresv; i++)
 		avoid[i] = ks.resv[i].r;
-	if (pmm_find_hole(rams, ks.bi.nmem, avoid, ks.nresv, bytes, arch_early_map_limit(), &map_pa))
+	if (pmm_find_hole(rams, ks.bi.nmem, avoid, ks.nresv, bytes, arch_early_map_limit(),
+	                  &map_pa))
 		boot_fail("memory: no room for the %zu-byte page bitmap in the early map", bytes);
 	reserve("page bitmap", map_pa, bytes);
 	pmm_init(&ks.pmm, lo, npages, arch_phys_to_virt(map_pa));
@@ -100,7 +103,7 @@ static void probe_virtio(void)
 		struct bi_virtio *v = &ks.bi.virtio[i];
 		if (arch_mmio_read32(v->base) != VIRTIO_MAGIC) {
 			kprintf("virtio: slot at 0x%llx has no virtio magic; treated as empty\n",
-				(unsigned long long)v->base);
+			        (unsigned long long)v->base);
 			continue;
 		}
 		v->device_id = arch_mmio_read32(v->base + 8);
@@ -114,7 +117,7 @@ static void init_irqs(void)
 		boot_fail("%s", err);
 	if (arch_timer_start(&ks.bi, TICK_HZ))
 		boot_fail("timer: cannot start a %u Hz tick (INTID %u, counter %llu Hz)", TICK_HZ,
-			  ks.bi.timer_virt.intid, (unsigned long long)arch_counter_freq());
+		          ks.bi.timer_virt.intid, (unsigned long long)arch_counter_freq());
 	arch_irq_enable();
 }
 
@@ -124,7 +127,7 @@ void kmain(const struct arch_boot_args *args)
 {
 	ks.args = args;
 	kprintf("\nHekate %s on %s: entered at EL%u, running at EL%u\n", HEKATE_VERSION,
-		arch_name(), args->entry_el, args->run_el);
+	        arch_name(), args->entry_el, args->run_el);
 	load_dtb();
 	arch_console_use(&ks.bi);
 	init_pages();
@@ -138,7 +141,8 @@ void kmain(const struct arch_boot_args *args)
 	char test[32];
 	if (bootinfo_arg(&ks.bi, "hekate.test", test, sizeof(test)))
 		arch_exit(selftest_run(test, &ks));
-	kprintf("Hekate node up: idle, %u Hz tick (no processes yet). QEMU: Ctrl-A X quits.\n", TICK_HZ);
+	kprintf("Hekate node up: idle, %u Hz tick (no processes yet). QEMU: Ctrl-A X quits.\n",
+	        TICK_HZ);
 	for (;;)
 		arch_wait_for_interrupt();
 }

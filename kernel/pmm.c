@@ -12,10 +12,7 @@ static int test_bit(const struct pmm *p, size_t i) { return (p->map[i / BITS] >>
 static void set_bit(struct pmm *p, size_t i) { p->map[i / BITS] |= 1ull << (i % BITS); }
 static void clear_bit(struct pmm *p, size_t i) { p->map[i / BITS] &= ~(1ull << (i % BITS)); }
 
-size_t pmm_map_bytes(size_t npages)
-{
-	return (npages + BITS - 1) / BITS * sizeof(uint64_t);
-}
+size_t pmm_map_bytes(size_t npages) { return (npages + BITS - 1) / BITS * sizeof(uint64_t); }
 
 void pmm_init(struct pmm *p, uint64_t base, size_t npages, uint64_t *map)
 {
@@ -104,7 +101,8 @@ int pmm_alloc_run(struct pmm *p, size_t n, size_t align_pages, uint64_t *pa)
 	/* Align in physical addresses, not span indices. */
 	uint64_t align = (uint64_t)align_pages * PAGE_SIZE;
 	uint64_t first = (p->base + align - 1) & ~(align - 1);
-	for (size_t i = (size_t)((first - p->base) / PAGE_SIZE); i + n <= p->npages; i += align_pages) {
+	for (size_t i = (size_t)((first - p->base) / PAGE_SIZE); i + n <= p->npages;
+	     i += align_pages) {
 		if (!run_free(p, i, n))
 			continue;
 		for (size_t k = 0; k < n; k++)
@@ -143,15 +141,9 @@ int pmm_free_run(struct pmm *p, uint64_t pa, size_t n)
 	return 0;
 }
 
-int pmm_free(struct pmm *p, uint64_t pa)
-{
-	return pmm_free_run(p, pa, 1);
-}
+int pmm_free(struct pmm *p, uint64_t pa) { return pmm_free_run(p, pa, 1); }
 
-size_t pmm_free_count(const struct pmm *p)
-{
-	return p->nfree;
-}
+size_t pmm_free_count(const struct pmm *p) { return p->nfree; }
 
 int pmm_is_free(const struct pmm *p, uint64_t pa)
 {
@@ -164,9 +156,8 @@ static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-int pmm_find_hole(const struct pmm_region *ram, unsigned nram,
-		  const struct pmm_region *avoid, unsigned navoid,
-		  uint64_t bytes, uint64_t limit, uint64_t *pa)
+int pmm_find_hole(const struct pmm_region *ram, unsigned nram, const struct pmm_region *avoid,
+                  unsigned navoid, uint64_t bytes, uint64_t limit, uint64_t *pa)
 {
 	bytes = page_round_up(bytes);
 	for (unsigned r = 0; r < nram; r++) {

@@ -35,7 +35,7 @@ static int test_tick(void)
 	uint64_t seen, ms = wait_ticks(TICK_TEST_TICKS, TICK_TEST_MAX_S, &seen);
 	uint64_t min_ms = TICK_TEST_TICKS * 1000 / TICK_HZ - 1000 / TICK_HZ;
 	kprintf("tick: %llu ticks in %llu ms (%u Hz programmed)\n", (unsigned long long)seen,
-		(unsigned long long)ms, TICK_HZ);
+	        (unsigned long long)ms, TICK_HZ);
 	int bad = check(seen >= TICK_TEST_TICKS, "tick count reached within the time bound");
 	bad |= check(ms >= min_ms, "ticks not faster than programmed");
 	return bad ? HK_EXIT_TEST_FAIL : HK_EXIT_OK;
@@ -52,7 +52,8 @@ static int in_ram(const struct bootinfo *bi, uint64_t pa)
 static int in_reserved(const struct kstate *ks, uint64_t pa)
 {
 	for (unsigned i = 0; i < ks->nresv; i++)
-		if (pa + PAGE_SIZE > ks->resv[i].r.base && pa < ks->resv[i].r.base + ks->resv[i].r.size)
+		if (pa + PAGE_SIZE > ks->resv[i].r.base &&
+		    pa < ks->resv[i].r.base + ks->resv[i].r.size)
 			return 1;
 	return 0;
 }
@@ -85,11 +86,12 @@ static int test_pmm(struct kstate *ks)
 		head = next;
 		freed++;
 	}
-	bad |= check(freed == n && corrupt == 0 && pmm_free_count(&ks->pmm) == base, "free all, count back to baseline");
+	bad |= check(freed == n && corrupt == 0 && pmm_free_count(&ks->pmm) == base,
+	             "free all, count back to baseline");
 	pmm_alloc(&ks->pmm, &pa);
 	pmm_free(&ks->pmm, pa);
 	bad |= check(pmm_free(&ks->pmm, pa) == -HK_EDOUBLE && pmm_free_count(&ks->pmm) == base,
-		     "double free detected");
+	             "double free detected");
 	return bad ? HK_EXIT_TEST_FAIL : HK_EXIT_OK;
 }
 
@@ -120,7 +122,8 @@ static int fault_test(const char *name)
 		expect_far(name, data_code);
 		fn();
 	} else if (!strcmp(name, "fault-unmapped")) {
-		volatile uint64_t *p = arch_phys_to_virt(0x30000000); /* a hole in QEMU virt's map */
+		volatile uint64_t *p =
+		    arch_phys_to_virt(0x30000000); /* a hole in QEMU virt's map */
 		expect_far(name, p);
 		(void)*p;
 	} else if (!strcmp(name, "fault-undef")) {
@@ -145,6 +148,7 @@ int selftest_run(const char *name, struct kstate *ks)
 	if (rc >= 0)
 		return rc;
 	kprintf("selftest: unknown test \"%s\" (boot, tick, pmm, fault-null, fault-wtext, "
-		"fault-wrodata, fault-xdata, fault-unmapped, fault-undef)\n", name);
+	        "fault-wrodata, fault-xdata, fault-unmapped, fault-undef)\n",
+	        name);
 	return HK_EXIT_TEST_FAIL;
 }

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: dtbedit IN OUT pad BYTES | del-compatible COMPAT | "
-				"set-cells PATH PROP N...\n");
+		                "set-cells PATH PROP N...\n");
 		return 1;
 	}
 	const char *op = argv[3];

@@ -11,29 +11,34 @@
 #include <hekate/fmt.h>
 #include <hekate/kprintf.h>
 
-#define GICD_CTLR 0x0000
-#define GICD_CTLR_RWP (1u << 31)
+#define GICD_CTLR        0x0000
+#define GICD_CTLR_RWP    (1u << 31)
 #define GICD_CTLR_ENABLE 0x13 /* EnableGrp0 | EnableGrp1 | ARE (single security state) */
 
-#define GICR_TYPER 0x0008
-#define GICR_TYPER_LAST (1ull << 4)
-#define GICR_TYPER_VLPIS (1ull << 1)
-#define GICR_WAKER 0x0014
-#define GICR_WAKER_SLEEP (1u << 1)
+#define GICR_TYPER        0x0008
+#define GICR_TYPER_LAST   (1ull << 4)
+#define GICR_TYPER_VLPIS  (1ull << 1)
+#define GICR_WAKER        0x0014
+#define GICR_WAKER_SLEEP  (1u << 1)
 #define GICR_WAKER_ASLEEP (1u << 2)
-#define GICR_SGI 0x10000 /* SGI/PPI frame */
-#define GICR_IGROUPR0 0x0080
-#define GICR_ISENABLER0 0x0100
-#define GICR_IPRIORITYR 0x0400
+#define GICR_SGI          0x10000 /* SGI/PPI frame */
+#define GICR_IGROUPR0     0x0080
+#define GICR_ISENABLER0   0x0100
+#define GICR_IPRIORITYR   0x0400
 
-#define ICC_SRE_EL1 S3_0_C12_C12_5
-#define ICC_PMR_EL1 S3_0_C4_C6_0
-#define ICC_BPR1_EL1 S3_0_C12_C12_3
+#define ICC_SRE_EL1     S3_0_C12_C12_5
+#define ICC_PMR_EL1     S3_0_C4_C6_0
+#define ICC_BPR1_EL1    S3_0_C12_C12_3
 #define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
-#define ICC_IAR1_EL1 S3_0_C12_C12_0
-#define ICC_EOIR1_EL1 S3_0_C12_C12_1
-#define XSTR(x) #x
-#define RD(r) ({ uint64_t v_; __asm__ volatile("mrs %0, " XSTR(r) : "=r"(v_)); v_; })
+#define ICC_IAR1_EL1    S3_0_C12_C12_0
+#define ICC_EOIR1_EL1   S3_0_C12_C12_1
+#define XSTR(x)         #x
+#define RD(r)                                                                                      \
+	({                                                                                         \
+		uint64_t v_;                                                                       \
+		__asm__ volatile("mrs %0, " XSTR(r) : "=r"(v_));                                   \
+		v_;                                                                                \
+	})
 #define WR(r, v) __asm__ volatile("msr " XSTR(r) ", %0" ::"r"((uint64_t)(v)))
 
 #define SPIN_LIMIT 10000000
@@ -45,7 +50,10 @@ static uint64_t timer_period;
 static uint64_t spurious, unexpected;
 
 static uint32_t r32(volatile uint8_t *b, uint32_t off) { return *(volatile uint32_t *)(b + off); }
-static void w32(volatile uint8_t *b, uint32_t off, uint32_t v) { *(volatile uint32_t *)(b + off) = v; }
+static void w32(volatile uint8_t *b, uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(b + off) = v;
+}
 static uint64_t r64(volatile uint8_t *b, uint32_t off) { return *(volatile uint64_t *)(b + off); }
 
 /* Wait until (reg & mask) == want; 0 or -1 after SPIN_LIMIT polls. */

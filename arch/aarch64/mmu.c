@@ -13,20 +13,20 @@
  * Runs once on the boot CPU, before interrupts are enabled.
  */
 #include <arch.h>
-#include <arch/regs.h>
 #include <arch/internal.h>
+#include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <hekate/errno.h>
 #include <hekate/fmt.h>
 #include <hekate/pmm.h>
 #include <string.h>
 
-#define L1_SHIFT 30
-#define L2_SHIFT 21
+#define L1_SHIFT  30
+#define L2_SHIFT  21
 #define ADDR_MASK 0x0000fffffffff000ull
 
-#define ATTR_RAM (PTE_ATTR(MT_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_PXN | PTE_UXN)
-#define ATTR_TEXT (PTE_ATTR(MT_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_RO | PTE_UXN)
+#define ATTR_RAM    (PTE_ATTR(MT_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_PXN | PTE_UXN)
+#define ATTR_TEXT   (PTE_ATTR(MT_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_RO | PTE_UXN)
 #define ATTR_RODATA (ATTR_RAM | PTE_AP_RO)
 #define ATTR_DEVICE (PTE_ATTR(MT_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)
 
@@ -186,7 +186,7 @@ int arch_mm_init(const struct bootinfo *bi, struct pmm *pmm)
 void arch_mm_describe(char *buf, size_t n)
 {
 	fmt_snprintf(buf, n,
-		     "39-bit VA, linear map at 0x%llx; text r-x, rodata r--, data rw- NX, "
-		     "devices nGnRE NX, WXN on, user half off; %u table pages",
-		     (unsigned long long)KERNEL_VOFF, table_pages);
+	             "39-bit VA, linear map at 0x%llx; text r-x, rodata r--, data rw- NX, "
+	             "devices nGnRE NX, WXN on, user half off; %u table pages",
+	             (unsigned long long)KERNEL_VOFF, table_pages);
 }

@@ -4,8 +4,8 @@
  * the PL011 console, MMIO, the generic counter.
  */
 #include <arch.h>
-#include <arch/regs.h>
 #include <arch/internal.h>
+#include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <hekate/kprintf.h>
 
@@ -16,13 +16,12 @@ extern char __kernel_start[], __kernel_end[];
 /* QEMU virt's PL011: used only until the DTB names the console. */
 #define VIRT_DEFAULT_UART 0x09000000ull
 
-#define UART_DR 0x00
-#define UART_FR 0x18
+#define UART_DR      0x00
+#define UART_FR      0x18
 #define UART_FR_TXFF (1u << 5)
 
 static volatile uint32_t *uart = (volatile uint32_t *)(KERNEL_VOFF + VIRT_DEFAULT_UART);
 static uint64_t pending_uart_pa; /* DTB UART beyond the early map, switched to after arch_mm_init */
-
 
 void aarch64_boot(uint64_t dtb_pa, uint64_t entry_el)
 {
@@ -92,10 +91,7 @@ void arch_exit(int status)
 		__asm__ volatile("wfi");
 }
 
-uint32_t arch_mmio_read32(uint64_t pa)
-{
-	return *(volatile uint32_t *)arch_phys_to_virt(pa);
-}
+uint32_t arch_mmio_read32(uint64_t pa) { return *(volatile uint32_t *)arch_phys_to_virt(pa); }
 
 uint64_t arch_counter(void)
 {

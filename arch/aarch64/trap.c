@@ -5,8 +5,8 @@
  * exception class and fault address, then exit QEMU with HK_EXIT_PANIC.
  */
 #include <arch.h>
-#include <arch/regs.h>
 #include <arch/internal.h>
+#include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <hekate/exit.h>
 #include <hekate/kprintf.h>
@@ -17,7 +17,6 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame layout");
 _Static_assert(__builtin_offsetof(struct trap_frame, elr) == FRAME_ELR, "frame layout");
-
 
 static const char *ec_name(unsigned ec)
 {
@@ -36,9 +35,12 @@ static const char *ec_name(unsigned ec)
 	case 0x26: return "SP alignment fault";
 	case 0x2c: return "FP exception";
 	case 0x2f: return "SError";
-	case 0x30: case 0x31: return "breakpoint";
-	case 0x32: case 0x33: return "software step";
-	case 0x34: case 0x35: return "watchpoint";
+	case 0x30:
+	case 0x31: return "breakpoint";
+	case 0x32:
+	case 0x33: return "software step";
+	case 0x34:
+	case 0x35: return "watchpoint";
 	case 0x3c: return "BRK instruction";
 	}
 	return "reserved/other";
@@ -47,7 +49,8 @@ static const char *ec_name(unsigned ec)
 /* Fault status code (DFSC/IFSC) of an abort, as text. */
 static void print_fsc(unsigned fsc)
 {
-	static const char *const kind[] = {"address size", "translation", "access flag", "permission"};
+	static const char *const kind[] = {"address size", "translation", "access flag",
+	                                   "permission"};
 	if (fsc < 16)
 		kprintf("  fault: %s fault, level %u\n", kind[fsc >> 2], fsc & 3);
 	else if (fsc == 0x21)
@@ -64,9 +67,9 @@ static void dump(const struct trap_frame *f, uint64_t kind)
 	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
 	kprintf("\n*** unexpected exception: %s from %s\n", type[kind & 3], where[kind >> 2]);
 	kprintf("  EC=0x%02x (%s) ISS=0x%07llx\n", ec, ec_name(ec),
-		(unsigned long long)(esr & 0x1ffffff));
+	        (unsigned long long)(esr & 0x1ffffff));
 	kprintf("  FAR=0x%016llx ELR=0x%016llx SPSR=0x%08llx\n", (unsigned long long)far,
-		(unsigned long long)f->elr, (unsigned long long)f->spsr);
+	        (unsigned long long)f->elr, (unsigned long long)f->spsr);
 	if (ec == 0x20 || ec == 0x21 || ec == 0x24 || ec == 0x25) {
 		print_fsc((unsigned)esr & 0x3f);
 		if (ec == 0x24 || ec == 0x25)
@@ -75,10 +78,10 @@ static void dump(const struct trap_frame *f, uint64_t kind)
 	for (int i = 0; i < 31; i += 2) {
 		if (i == 30)
 			kprintf("  x30=%016llx  sp =%016llx\n", (unsigned long long)f->x[30],
-				(unsigned long long)f->sp);
+			        (unsigned long long)f->sp);
 		else
 			kprintf("  x%-2d=%016llx  x%-2d=%016llx\n", i, (unsigned long long)f->x[i],
-				i + 1, (unsigned long long)f->x[i + 1]);
+			        i + 1, (unsigned long long)f->x[i + 1]);
 	}
 }
 

@@ -39,8 +39,7 @@ static void put_str(struct out *o, const struct spec *s, const char *str)
 		pad(o, s->width - len, ' ');
 }
 
-static void put_num(struct out *o, const struct spec *s, uint64_t v, int base, int neg,
-		    int upper)
+static void put_num(struct out *o, const struct spec *s, uint64_t v, int base, int neg, int upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char buf[24];
@@ -117,25 +116,17 @@ static int64_t get_signed(const struct spec *s, va_list *ap)
 static void convert(struct out *o, struct spec *s, char c, va_list *ap)
 {
 	switch (c) {
-	case 'c':
-		emit(o, (char)va_arg(*ap, int));
-		break;
-	case 's':
-		put_str(o, s, va_arg(*ap, const char *));
-		break;
+	case 'c': emit(o, (char)va_arg(*ap, int)); break;
+	case 's': put_str(o, s, va_arg(*ap, const char *)); break;
 	case 'd':
 	case 'i': {
 		int64_t v = get_signed(s, ap);
 		put_num(o, s, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 10, v < 0, 0);
 		break;
 	}
-	case 'u':
-		put_num(o, s, get_unsigned(s, ap), 10, 0, 0);
-		break;
+	case 'u': put_num(o, s, get_unsigned(s, ap), 10, 0, 0); break;
 	case 'x':
-	case 'X':
-		put_num(o, s, get_unsigned(s, ap), 16, 0, c == 'X');
-		break;
+	case 'X': put_num(o, s, get_unsigned(s, ap), 16, 0, c == 'X'); break;
 	case 'p':
 		emit(o, '0');
 		emit(o, 'x');

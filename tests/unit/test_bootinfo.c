@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* cmocka.h needs the headers above */
 #include <cmocka.h>
 
 #include <hekate/bootinfo.h>
@@ -280,12 +281,14 @@ static void test_semantic_errors(void **state)
 	free(fdt);
 
 	fdt = load_ref(4096, &len);
-	set_cells(fdt, node_by_compat(fdt, "arm,pl011"), "reg", (uint32_t[]){0, 0x09000000, 0, 0x10}, 4);
+	set_cells(fdt, node_by_compat(fdt, "arm,pl011"), "reg",
+	          (uint32_t[]){0, 0x09000000, 0, 0x10}, 4);
 	expect_reject(fdt, len, HK_EBADDTB, "smaller than a PL011");
 	free(fdt);
 
 	fdt = load_ref(4096, &len);
-	set_cells(fdt, node_by_compat(fdt, "arm,armv8-timer"), "interrupts", (uint32_t[]){7, 13, 4}, 3);
+	set_cells(fdt, node_by_compat(fdt, "arm,armv8-timer"), "interrupts", (uint32_t[]){7, 13, 4},
+	          3);
 	expect_reject(fdt, len, HK_EBADDTB, "interrupt 0");
 	free(fdt);
 
@@ -295,7 +298,8 @@ static void test_semantic_errors(void **state)
 	free(fdt);
 
 	fdt = load_ref(4096, &len);
-	assert_int_equal(fdt_setprop_string(fdt, node_by_compat(fdt, "arm,psci-1.0"), "method", "svc"), 0);
+	assert_int_equal(
+	    fdt_setprop_string(fdt, node_by_compat(fdt, "arm,psci-1.0"), "method", "svc"), 0);
 	expect_reject(fdt, len, HK_EBADDTB, "PSCI");
 	free(fdt);
 
@@ -308,17 +312,20 @@ static void test_semantic_errors(void **state)
 	char big[300];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(fdt_setprop_string(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", big), 0);
+	assert_int_equal(fdt_setprop_string(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", big),
+	                 0);
 	expect_reject(fdt, len, HK_ETOOMANY, "bootargs");
 	free(fdt);
 
 	fdt = load_ref(4096, &len);
-	set_cells(fdt, fdt_path_offset(fdt, "/chosen"), "linux,initrd-start", (uint32_t[]){0x48000000}, 1);
+	set_cells(fdt, fdt_path_offset(fdt, "/chosen"), "linux,initrd-start",
+	          (uint32_t[]){0x48000000}, 1);
 	expect_reject(fdt, len, HK_EBADDTB, "initrd");
 	free(fdt);
 
 	fdt = load_ref(4096, &len);
-	set_cells(fdt, node_by_compat(fdt, "virtio,mmio"), "reg", (uint32_t[]){0, 0x0a003e00, 0, 0x10}, 4);
+	set_cells(fdt, node_by_compat(fdt, "virtio,mmio"), "reg",
+	          (uint32_t[]){0, 0x0a003e00, 0, 0x10}, 4);
 	expect_reject(fdt, len, HK_EBADDTB, "virtio-mmio");
 	free(fdt);
 }
@@ -352,13 +359,13 @@ int main(int argc, char **argv)
 	dtb_dir = argv[1];
 	snprintf(ref_path, sizeof(ref_path), "%s/m512-smp4-hvc.dtb", dtb_dir);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_dtbs),
-		cmocka_unit_test(test_missing_and_truncated),
-		cmocka_unit_test(test_corrupt_header),
-		cmocka_unit_test(test_corrupt_structure),
-		cmocka_unit_test(test_mutations_never_crash),
-		cmocka_unit_test(test_semantic_errors),
-		cmocka_unit_test(test_bootargs_lookup),
+	    cmocka_unit_test(test_qemu_dtbs),
+	    cmocka_unit_test(test_missing_and_truncated),
+	    cmocka_unit_test(test_corrupt_header),
+	    cmocka_unit_test(test_corrupt_structure),
+	    cmocka_unit_test(test_mutations_never_crash),
+	    cmocka_unit_test(test_semantic_errors),
+	    cmocka_unit_test(test_bootargs_lookup),
 	};
 	return cmocka_run_group_tests_name("bootinfo", tests, NULL, NULL);
 }

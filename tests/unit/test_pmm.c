@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Page allocator on the host: all/none, double free, bad frees, holes, fragmentation, model check. */
+/* Page allocator on the host: all/none, double free, bad frees, holes, fragmentation, model check.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+/* cmocka.h needs the headers above */
 #include <cmocka.h>
 
 #include <hekate/errno.h>
 #include <hekate/pmm.h>
 
-#define BASE 0x40000000ull /* 1 GiB: page aligned, not 64 KiB-run aligned below */
+#define BASE   0x40000000ull /* 1 GiB: page aligned, not 64 KiB-run aligned below */
 #define NPAGES 1024u
 
 struct fixture {
@@ -102,7 +104,7 @@ static void test_holes_and_reserved(void **state)
 	/* two RAM ranges with a hole, a reserved region straddling a page edge */
 	pmm_add_free(&f->p, page(0), 100 * PAGE_SIZE);
 	pmm_add_free(&f->p, page(200), 100 * PAGE_SIZE);
-	pmm_reserve(&f->p, page(10) + 100, 2 * PAGE_SIZE); /* touches pages 10, 11, 12 */
+	pmm_reserve(&f->p, page(10) + 100, 2 * PAGE_SIZE);       /* touches pages 10, 11, 12 */
 	pmm_reserve(&f->p, BASE - 5 * PAGE_SIZE, 6 * PAGE_SIZE); /* clipped: page 0 */
 	assert_int_equal(pmm_free_count(&f->p), 200 - 4);
 	size_t n = 0;
@@ -204,15 +206,15 @@ static void test_find_hole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_starts_reserved, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_all_free_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_double_free_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_holes_and_reserved, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lowest_free_after_free, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_model, setup, teardown),
-		cmocka_unit_test(test_find_hole),
+	    cmocka_unit_test_setup_teardown(test_starts_reserved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alloc_all_free_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_double_free_detected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holes_and_reserved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lowest_free_after_free, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_model, setup, teardown),
+	    cmocka_unit_test(test_find_hole),
 	};
 	return cmocka_run_group_tests_name("pmm", tests, NULL, NULL);
 }

@@ -41,3 +41,7 @@ endforeach()
 
 add_subdirectory(tests/unit)
 add_subdirectory(tests/qemu)
+
+# The bootstrap's own guarantees (checksum refusal, no half-extracted cache, offline re-run).
+add_test(NAME tools.bootstrap COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/test-bootstrap.sh)
+set_tests_properties(tools.bootstrap PROPERTIES LABELS tools TIMEOUT 300)

@@ -9,7 +9,7 @@
 #define CK_MD_H
 
 #define CK_MD_CACHELINE (64)
-#define CK_MD_PAGESIZE (4096)
+#define CK_MD_PAGESIZE  (4096)
 #define CK_MD_RTM_DISABLE
 #define CK_MD_LSE_DISABLE
 #define CK_MD_POINTER_PACK_DISABLE

@@ -13,11 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BI_MAX_MEM 16
-#define BI_MAX_CPUS 256
+#define BI_MAX_MEM    16
+#define BI_MAX_CPUS   256
 #define BI_MAX_REDIST 8
 #define BI_MAX_VIRTIO 64
-#define BI_MAX_STR 256
+#define BI_MAX_STR    256
 
 struct bi_range {
 	uint64_t base;
@@ -84,8 +84,7 @@ struct bootinfo {
  * -HK_ETOOMANY and writes a one-line reason into err[errlen]; *bi is then
  * unspecified. Never reads outside [fdt, fdt+maxlen).
  */
-int bootinfo_parse(const void *fdt, size_t maxlen, struct bootinfo *bi,
-		   char *err, size_t errlen);
+int bootinfo_parse(const void *fdt, size_t maxlen, struct bootinfo *bi, char *err, size_t errlen);
 
 /* Total bytes of RAM over all memory ranges. */
 uint64_t bootinfo_ram_bytes(const struct bootinfo *bi);

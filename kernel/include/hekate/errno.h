@@ -8,12 +8,12 @@
  */
 enum hk_err {
 	HK_OK = 0,
-	HK_EINVAL = 1,    /* argument malformed or out of range */
-	HK_ENOMEM = 2,    /* no free page / no room */
-	HK_EDOUBLE = 3,   /* page freed twice */
-	HK_ERANGE = 4,    /* address outside the managed span */
-	HK_EBADDTB = 5,   /* device tree missing, corrupt or incomplete */
-	HK_ETOOMANY = 6,  /* more items than a fixed table holds */
+	HK_EINVAL = 1,   /* argument malformed or out of range */
+	HK_ENOMEM = 2,   /* no free page / no room */
+	HK_EDOUBLE = 3,  /* page freed twice */
+	HK_ERANGE = 4,   /* address outside the managed span */
+	HK_EBADDTB = 5,  /* device tree missing, corrupt or incomplete */
+	HK_ETOOMANY = 6, /* more items than a fixed table holds */
 };
 
 const char *hk_strerror(int err);

@@ -16,7 +16,6 @@ typedef void (*fmt_putc_fn)(void *ctx, char c);
 
 int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap);
 int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
-int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int fmt_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -8,7 +8,8 @@ int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "panic: ...", exit QEMU with HK_EXIT_PANIC. For broken kernel invariants only. */
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* Print "boot failed: ...", exit with HK_EXIT_BOOT_FAIL. For unusable machines (bad DTB, too little RAM). */
+/* Print "boot failed: ...", exit with HK_EXIT_BOOT_FAIL. For unusable machines (bad DTB, too little
+ * RAM). */
 void boot_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -15,15 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SIZE 4096u
+#define PAGE_SIZE  4096u
 #define PAGE_SHIFT 12
 
 struct pmm {
-	uint64_t base;   /* physical address of page 0 of the span */
-	size_t npages;   /* pages in the span */
-	uint64_t *map;   /* npages bits, set = free */
-	size_t nfree;    /* free pages right now */
-	size_t hint;     /* no free bit below word `hint` */
+	uint64_t base; /* physical address of page 0 of the span */
+	size_t npages; /* pages in the span */
+	uint64_t *map; /* npages bits, set = free */
+	size_t nfree;  /* free pages right now */
+	size_t hint;   /* no free bit below word `hint` */
 };
 
 /* Bytes of bitmap needed for npages. */
@@ -63,8 +63,7 @@ int pmm_is_free(const struct pmm *p, uint64_t pa);
 struct pmm_region {
 	uint64_t base, size;
 };
-int pmm_find_hole(const struct pmm_region *ram, unsigned nram,
-		  const struct pmm_region *avoid, unsigned navoid,
-		  uint64_t bytes, uint64_t limit, uint64_t *pa);
+int pmm_find_hole(const struct pmm_region *ram, unsigned nram, const struct pmm_region *avoid,
+                  unsigned navoid, uint64_t bytes, uint64_t limit, uint64_t *pa);
 
 #endif
