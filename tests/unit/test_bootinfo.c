@@ -241,93 +241,108 @@ static void set_cells(void *fdt, int node, const char *prop, const uint32_t *v, 
 	assert_int_equal(fdt_setprop(fdt, node, prop, cells, n * 4), 0);
 }
 
-static void test_semantic_errors(void **state)
+static int memory_node(void *fdt)
 {
-	(void)state;
-	size_t len;
-	char *fdt;
+	return fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7);
+}
+
+/* Each edit breaks one thing in an otherwise valid DTB. */
+static void no_memory(void *fdt) { assert_int_equal(fdt_del_node(fdt, memory_node(fdt)), 0); }
+static void short_memory_reg(void *fdt)
+{
+	set_cells(fdt, memory_node(fdt), "reg", (uint32_t[]){0, 0x40000000, 0}, 3);
+}
+static void seventeen_memory_ranges(void *fdt)
+{
 	uint32_t v[17 * 4];
-
-	fdt = load_ref(4096, &len);
-	int mem = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7);
-	assert_int_equal(fdt_del_node(fdt, mem), 0);
-	expect_reject(fdt, len, HK_EBADDTB, "no memory");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
-	mem = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7);
-	set_cells(fdt, mem, "reg", (uint32_t[]){0, 0x40000000, 0}, 3);
-	expect_reject(fdt, len, HK_EBADDTB, "not a multiple");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
-	mem = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7);
-	for (int i = 0; i < 17; i++) {
-		v[4 * i] = 0, v[4 * i + 1] = 0x40000000u + (uint32_t)i * 0x1000000;
+	for (uint32_t i = 0; i < 17; i++) {
+		v[4 * i] = 0, v[4 * i + 1] = 0x40000000u + i * 0x1000000;
 		v[4 * i + 2] = 0, v[4 * i + 3] = 0x1000000;
 	}
-	set_cells(fdt, mem, "reg", v, 68);
-	expect_reject(fdt, len, HK_ETOOMANY, "at most 16");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+	set_cells(fdt, memory_node(fdt), "reg", v, 68);
+}
+static void no_gic(void *fdt)
+{
 	assert_int_equal(fdt_del_node(fdt, node_by_compat(fdt, "arm,gic-v3")), 0);
-	expect_reject(fdt, len, HK_EBADDTB, "interrupt controller");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void no_uart(void *fdt)
+{
 	assert_int_equal(fdt_del_node(fdt, node_by_compat(fdt, "arm,pl011")), 0);
-	expect_reject(fdt, len, HK_EBADDTB, "pl011");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void tiny_uart(void *fdt)
+{
 	set_cells(fdt, node_by_compat(fdt, "arm,pl011"), "reg",
 	          (uint32_t[]){0, 0x09000000, 0, 0x10}, 4);
-	expect_reject(fdt, len, HK_EBADDTB, "smaller than a PL011");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void bad_timer_irq_type(void *fdt)
+{
 	set_cells(fdt, node_by_compat(fdt, "arm,armv8-timer"), "interrupts", (uint32_t[]){7, 13, 4},
 	          3);
-	expect_reject(fdt, len, HK_EBADDTB, "interrupt 0");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void no_cpus(void *fdt)
+{
 	assert_int_equal(fdt_del_node(fdt, fdt_path_offset(fdt, "/cpus")), 0);
-	expect_reject(fdt, len, HK_EBADDTB, "/cpus");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void bad_psci_method(void *fdt)
+{
 	assert_int_equal(
 	    fdt_setprop_string(fdt, node_by_compat(fdt, "arm,psci-1.0"), "method", "svc"), 0);
-	expect_reject(fdt, len, HK_EBADDTB, "PSCI");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void three_address_cells(void *fdt)
+{
 	set_cells(fdt, 0, "#address-cells", (uint32_t[]){3}, 1);
-	expect_reject(fdt, len, HK_EBADDTB, "#address-cells");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void long_bootargs(void *fdt)
+{
 	char big[300];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(fdt_setprop_string(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", big),
 	                 0);
-	expect_reject(fdt, len, HK_ETOOMANY, "bootargs");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void initrd_start_only(void *fdt)
+{
 	set_cells(fdt, fdt_path_offset(fdt, "/chosen"), "linux,initrd-start",
 	          (uint32_t[]){0x48000000}, 1);
-	expect_reject(fdt, len, HK_EBADDTB, "initrd");
-	free(fdt);
-
-	fdt = load_ref(4096, &len);
+}
+static void tiny_virtio_slot(void *fdt)
+{
 	set_cells(fdt, node_by_compat(fdt, "virtio,mmio"), "reg",
 	          (uint32_t[]){0, 0x0a003e00, 0, 0x10}, 4);
-	expect_reject(fdt, len, HK_EBADDTB, "virtio-mmio");
-	free(fdt);
+}
+
+static const struct broken {
+	const char *name;
+	void (*edit)(void *fdt);
+	int code;
+	const char *needle; /* the error message must name the problem */
+} broken[] = {
+    {"no memory node", no_memory, HK_EBADDTB, "no memory"},
+    {"memory reg not whole cells", short_memory_reg, HK_EBADDTB, "not a multiple"},
+    {"17 memory ranges", seventeen_memory_ranges, HK_ETOOMANY, "at most 16"},
+    {"no GIC", no_gic, HK_EBADDTB, "interrupt controller"},
+    {"no UART", no_uart, HK_EBADDTB, "pl011"},
+    {"UART reg too small", tiny_uart, HK_EBADDTB, "smaller than a PL011"},
+    {"timer interrupt type 7", bad_timer_irq_type, HK_EBADDTB, "interrupt 0"},
+    {"no /cpus", no_cpus, HK_EBADDTB, "/cpus"},
+    {"PSCI method svc", bad_psci_method, HK_EBADDTB, "PSCI"},
+    {"#address-cells 3", three_address_cells, HK_EBADDTB, "#address-cells"},
+    {"300-byte bootargs", long_bootargs, HK_ETOOMANY, "bootargs"},
+    {"initrd start without end", initrd_start_only, HK_EBADDTB, "initrd"},
+    {"virtio slot too small", tiny_virtio_slot, HK_EBADDTB, "virtio-mmio"},
+};
+
+static void test_semantic_errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		size_t len;
+		char *fdt = load_ref(4096, &len);
+		broken[i].edit(fdt);
+		print_message("broken DTB: %s\n", broken[i].name);
+		expect_reject(fdt, len, broken[i].code, broken[i].needle);
+		free(fdt);
+	}
 }
 
 static void test_bootargs_lookup(void **state)
