@@ -29,6 +29,9 @@ struct kstate {
 /* Ticks since the timer started (updated from the tick IRQ). */
 uint64_t kernel_ticks(void);
 
+/* Print the one-screen boot summary (kernel/summary.c). */
+void summary_print(const struct kstate *ks);
+
 /* Run the self-test named by hekate.test=NAME; returns an hk_exit status. */
 int selftest_run(const char *name, struct kstate *ks);
 

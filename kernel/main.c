@@ -121,8 +121,6 @@ static void init_irqs(void)
 	arch_irq_enable();
 }
 
-void summary_print(const struct kstate *k);
-
 void kmain(const struct arch_boot_args *args)
 {
 	ks.args = args;

@@ -56,7 +56,6 @@ static void print_pages(const struct kstate *k)
 	kprintf("\n");
 }
 
-void summary_print(const struct kstate *k);
 void summary_print(const struct kstate *k)
 {
 	const struct bootinfo *bi = &k->bi;

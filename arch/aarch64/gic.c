@@ -32,14 +32,6 @@
 #define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
 #define ICC_IAR1_EL1    S3_0_C12_C12_0
 #define ICC_EOIR1_EL1   S3_0_C12_C12_1
-#define XSTR(x)         #x
-#define RD(r)                                                                                      \
-	({                                                                                         \
-		uint64_t v_;                                                                       \
-		__asm__ volatile("mrs %0, " XSTR(r) : "=r"(v_));                                   \
-		v_;                                                                                \
-	})
-#define WR(r, v) __asm__ volatile("msr " XSTR(r) ", %0" ::"r"((uint64_t)(v)))
 
 #define SPIN_LIMIT 10000000
 
@@ -99,11 +91,11 @@ int arch_irq_init(const struct bootinfo *bi, char *err, size_t errlen)
 	if (wait_bits(rd, GICR_WAKER, GICR_WAKER_ASLEEP, 0))
 		return fmt_snprintf(err, errlen, "gic: redistributor did not wake"), -HK_EINVAL;
 	w32(rd, GICR_SGI + GICR_IGROUPR0, 0xffffffff); /* SGIs and PPIs in group 1 */
-	WR(ICC_SRE_EL1, RD(ICC_SRE_EL1) | 1);
+	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | 1);
 	isb();
-	WR(ICC_PMR_EL1, 0xf0);
-	WR(ICC_BPR1_EL1, 0);
-	WR(ICC_IGRPEN1_EL1, 1);
+	write_sysreg(ICC_PMR_EL1, 0xf0);
+	write_sysreg(ICC_BPR1_EL1, 0);
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
 	isb();
 	return 0;
 }
@@ -142,7 +134,7 @@ static void timer_rearm(void)
 /* IRQ exception: acknowledge, dispatch, end of interrupt. */
 void aarch64_handle_irq(void)
 {
-	uint64_t iar = RD(ICC_IAR1_EL1);
+	uint64_t iar = read_sysreg(ICC_IAR1_EL1);
 	uint32_t intid = (uint32_t)(iar & 0xffffff);
 	if (intid >= 1020) {
 		spurious++;
@@ -155,5 +147,5 @@ void aarch64_handle_irq(void)
 		unexpected++;
 		kprintf("irq: unexpected INTID %u\n", intid);
 	}
-	WR(ICC_EOIR1_EL1, iar);
+	write_sysreg(ICC_EOIR1_EL1, iar);
 }
