@@ -7,7 +7,8 @@
  * kernel/ includes only this header; it never tests the architecture.
  * Boot information reaches arch code as the plain struct of
  * <hekate/bootinfo.h>; arch code calls back into kernel/ only through
- * kmain() and kernel_irq_tick().
+ * kmain(), kernel_irq_tick() and the console/fatal-exit functions of
+ * <hekate/kprintf.h>.
  */
 #include <hekate/bootinfo.h>
 #include <stddef.h>

@@ -52,16 +52,16 @@ trap_common:
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
 	mrs	x1, elr_el1
-	stp	x30, x1, [sp, #240]
+	stp	x30, x1, [sp, #(FRAME_ELR - 8)]	// x30, elr
 	mrs	x1, spsr_el1
 	add	x2, sp, #FRAME_SIZE
-	stp	x1, x2, [sp, #256]
+	stp	x1, x2, [sp, #FRAME_SPSR]	// spsr, sp
 	mov	x1, x0
 	mov	x0, sp
 	bl	trap_entry
-	ldp	x30, x1, [sp, #240]
+	ldp	x30, x1, [sp, #(FRAME_ELR - 8)]
 	msr	elr_el1, x1
-	ldr	x1, [sp, #256]
+	ldr	x1, [sp, #FRAME_SPSR]
 	msr	spsr_el1, x1
 	ldp	x2, x3, [sp, #16]
 	ldp	x4, x5, [sp, #32]

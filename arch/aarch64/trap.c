@@ -17,6 +17,8 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame layout");
 _Static_assert(__builtin_offsetof(struct trap_frame, elr) == FRAME_ELR, "frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, spsr) == FRAME_SPSR, "frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, sp) == FRAME_SP, "frame layout");
 
 static const char *ec_name(unsigned ec)
 {
