@@ -10,11 +10,14 @@
  * kmain(), kernel_irq_tick() and the console/fatal-exit functions of
  * <hekate/kprintf.h>.
  */
+#include <arch/context.h> /* struct arch_ctx, struct arch_fpstate: sizes the kernel embeds */
 #include <hekate/bootinfo.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct pmm;
+
+#define ARCH_MAX_CPUS 8
 
 /* What the entry code knows before anything is parsed. */
 struct arch_boot_args {
@@ -28,11 +31,46 @@ struct arch_boot_args {
 /* Kernel entry, called once on the boot CPU with the early mapping live. */
 void kmain(const struct arch_boot_args *args) __attribute__((noreturn));
 
-/* Called by arch code (interrupts masked) on every timer tick. */
+/* Secondary CPU entry (MMU, vectors, GIC and this CPU's timer ready, IRQs masked). */
+void kmain_secondary(unsigned cpu) __attribute__((noreturn));
+
+/* Called by arch code (interrupts masked) on every timer tick of this CPU. */
 void kernel_irq_tick(void);
+/* A wake-up IPI arrived on this CPU (interrupts masked). */
+void kernel_irq_ipi(void);
+
+/* A user fault, decoded by arch code; the kernel decides the process's fate. */
+enum arch_fault_kind {
+	ARCH_FAULT_TRANSLATION, /* nothing mapped at addr */
+	ARCH_FAULT_PERMISSION,  /* mapped, but not with this access */
+	ARCH_FAULT_ALIGN,
+	ARCH_FAULT_UNDEF,
+	ARCH_FAULT_OTHER
+};
+struct arch_fault {
+	enum arch_fault_kind kind;
+	int write, exec;     /* the access that faulted */
+	uint64_t pc, addr;   /* addr valid for aborts and alignment faults */
+	const char *what;    /* architecture's own name, e.g. "data abort" */
+};
+
+/*
+ * Trap hooks, all called with interrupts masked on the thread's kernel stack:
+ * kernel_syscall returns the value for the caller's result register;
+ * kernel_user_fault never returns to the faulting instruction (the thread is
+ * ended or the kernel switches away); kernel_return_to_user runs last before
+ * every return to user mode (rescheduling, pending kills).
+ */
+uint64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
+void kernel_user_fault(const struct arch_fault *f);
+void kernel_return_to_user(void);
+/* First code a new thread runs, on its own stack, before entering user mode. */
+void kernel_thread_started(void);
 
 /* --- platform ------------------------------------------------------- */
 const char *arch_name(void);
+/* e_machine of the user programs this kernel runs (EM_AARCH64, EM_RISCV). */
+uint16_t arch_elf_machine(void);
 /* Where the platform puts a DTB when the boot protocol passes none (QEMU virt: start of RAM). */
 uint64_t arch_default_dtb_pa(void);
 /* Leave the machine with a status the host can read. Never returns. */
@@ -68,6 +106,68 @@ void arch_wait_for_interrupt(void);
 int arch_timer_start(const struct bootinfo *bi, unsigned hz);
 uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
+
+/* --- CPUs ------------------------------------------------------------ */
+/* Logical index of the calling CPU (0 = boot CPU). */
+unsigned arch_cpu_id(void);
+/*
+ * Start CPU `cpu` (bi->cpus[cpu]) on stack_top: it runs kmain_secondary(cpu).
+ * 0 or a negative hk_err (PSCI refused, no conduit).
+ */
+int arch_cpu_start(const struct bootinfo *bi, unsigned cpu, void *stack_top);
+/* Send the wake-up IPI to CPU `cpu`. */
+void arch_cpu_kick(unsigned cpu);
+/* Mask or unmask this CPU's periodic tick (a claimed core runs without it). */
+void arch_timer_local(int on);
+
+/* --- threads ----------------------------------------------------------- */
+/*
+ * Prepare ctx so that switching to it enters kernel_thread_started() on
+ * kstack_top and then user mode at pc with stack sp, arguments a0, a1.
+ */
+void arch_ctx_init_user(struct arch_ctx *ctx, void *kstack_top, uint64_t pc, uint64_t sp,
+                        uint64_t a0, uint64_t a1);
+/* Save callee-saved state in *from, resume *to. Returns when *from is resumed. */
+void arch_switch(struct arch_ctx *from, struct arch_ctx *to);
+void arch_fp_save(struct arch_fpstate *fp);
+void arch_fp_restore(const struct arch_fpstate *fp);
+/* The user thread pointer register (picolibc's TLS/errno base). */
+uint64_t arch_tp_get(void);
+void arch_tp_set(uint64_t tp);
+
+/* --- user address spaces ----------------------------------------------- */
+/* Protections for arch_pt_map */
+#define PT_R      1u
+#define PT_W      2u
+#define PT_X      4u
+#define PT_DEVICE 8u  /* device memory (MMIO grants) */
+#define PT_OWNED  16u /* the page belongs to the address space: freed on destroy */
+
+/* Page source for table pages: returns a zeroed page's PA or 0. */
+struct pt_alloc {
+	uint64_t (*alloc)(void *ctx);
+	void (*free)(void *ctx, uint64_t pa);
+	void *ctx;
+};
+/* A new empty root table, 0 on failure. */
+uint64_t arch_pt_create(struct pt_alloc *a);
+/* Map one user page. -HK_EEXIST if va is mapped, -HK_ENOMEM, -HK_EINVAL for a bad va. */
+int arch_pt_map(uint64_t root, uint64_t va, uint64_t pa, unsigned prot, struct pt_alloc *a);
+/* Look up a user page: 0 with *pa and *prot (PT_*), or -HK_ENOENT. */
+int arch_pt_lookup(uint64_t root, uint64_t va, uint64_t *pa, unsigned *prot);
+/*
+ * Free every table page and every PT_OWNED leaf page through a->free;
+ * returns the number of pages freed. The tables must not be live on any CPU.
+ */
+uint64_t arch_pt_destroy(uint64_t root, struct pt_alloc *a);
+/* Make root/asid this CPU's user address space (root 0: none). */
+void arch_vm_activate(uint64_t root, unsigned asid);
+/* Drop every TLB entry tagged asid, on all CPUs. */
+void arch_vm_flush_asid(unsigned asid);
+/* Number of ASIDs the MMU tags (ASID 0 is reserved for "no user space"). */
+unsigned arch_vm_asids(void);
+/* One line on the user-space protections in force (PAN and friends). */
+void arch_vm_describe(char *buf, size_t n);
 
 /* --- MMIO ------------------------------------------------------------ */
 uint32_t arch_mmio_read32(uint64_t pa);

@@ -11,6 +11,19 @@ const char *hk_strerror(int err)
 	case HK_ERANGE: return "out of range";
 	case HK_EBADDTB: return "bad device tree";
 	case HK_ETOOMANY: return "too many entries";
+	case HK_ENOENT: return "no such entry";
+	case HK_EFAULT: return "bad address";
+	case HK_ENOSYS: return "no such system call";
+	case HK_EPERM: return "not permitted";
+	case HK_EBUSY: return "busy";
+	case HK_EAGAIN: return "try again";
+	case HK_ETIMEDOUT: return "timed out";
+	case HK_ESRCH: return "no such process";
+	case HK_EEXIST: return "already exists";
+	case HK_ENOEXEC: return "bad executable";
+	case HK_E2BIG: return "too big";
+	case HK_EBADMAN: return "bad manifest";
+	case HK_ECHILD: return "no child to wait for";
 	}
 	return "unknown error";
 }

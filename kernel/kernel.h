@@ -26,8 +26,9 @@ struct kstate {
 	unsigned nresv;
 };
 
-/* Ticks since the timer started (updated from the tick IRQ). */
+/* Ticks of CPU 0 since the timer started (updated from its tick IRQ). */
 uint64_t kernel_ticks(void);
+void kernel_tick_count(void);
 
 /* Print the one-screen boot summary (kernel/summary.c). */
 void summary_print(const struct kstate *ks);

@@ -6,7 +6,11 @@
  * Every failure on the way is a clear message and HK_EXIT_BOOT_FAIL.
  */
 #include "kernel.h"
+#include "proc.h"
 #include <ck_pr.h>
+#include <hekate/cpio.h>
+#include <hekate/elf.h>
+#include <hekate/manifest.h>
 #include <hekate/errno.h>
 #include <hekate/exit.h>
 #include <hekate/fmt.h>
@@ -18,9 +22,15 @@
 
 static struct kstate ks;
 static uint64_t ticks;
+static struct manifest manifest;
+static struct kdev kdevs[BI_MAX_VIRTIO];
+static unsigned nkdevs;
+static struct thread idle_threads[ARCH_MAX_CPUS];
+
+#define CPU_START_TIMEOUT_US 2000000u
 
 uint64_t kernel_ticks(void) { return ck_pr_load_64(&ticks); }
-void kernel_irq_tick(void) { ck_pr_inc_64(&ticks); }
+void kernel_tick_count(void) { ck_pr_inc_64(&ticks); }
 
 /* Locate and parse the DTB; any problem ends the boot. */
 static void load_dtb(void)
@@ -121,6 +131,102 @@ static void init_irqs(void)
 	arch_irq_enable();
 }
 
+/* Grantable devices: present virtio devices named virtio-<type>.<n>, n counted per type. */
+static void build_devices(void)
+{
+	for (unsigned i = 0; i < ks.bi.nvirtio; i++) {
+		const struct bi_virtio *v = &ks.bi.virtio[i];
+		if (!v->device_id)
+			continue;
+		const char *type = bootinfo_virtio_name(v->device_id);
+		unsigned n = 0;
+		for (unsigned k = 0; k < nkdevs; k++)
+			n += !strncmp(kdevs[k].name + 7, type, strlen(type)) &&
+			     kdevs[k].name[7 + strlen(type)] == '.';
+		struct kdev *d = &kdevs[nkdevs++];
+		fmt_snprintf(d->name, sizeof(d->name), "virtio-%s.%u", type, n);
+		d->pa = v->base;
+		d->size = v->size;
+		d->irq = v->irq.intid;
+	}
+}
+
+static unsigned cpus_wanted(void)
+{
+	return ks.bi.ncpus < ARCH_MAX_CPUS ? ks.bi.ncpus : ARCH_MAX_CPUS;
+}
+
+/* Every process's binary must be a valid executable before anything starts. */
+static void check_binaries(const void *img, size_t len)
+{
+	char err[160];
+	for (unsigned i = 0; i < manifest.nprocs; i++) {
+		const struct man_proc *mp = &manifest.procs[i];
+		struct cpio_file f;
+		struct elf_image ei;
+		if (cpio_find(img, len, mp->bin, &f, err, sizeof(err)))
+			boot_fail("boot image: process '%s': %s not readable", mp->name, mp->bin);
+		if (elf_parse(f.data, f.size, arch_elf_machine(), HK_USER_BASE, HK_USER_LOAD_MAX, &ei,
+		              err, sizeof(err)))
+			boot_fail("boot image: process '%s': %s refused: %s", mp->name, mp->bin, err);
+	}
+}
+
+/* The boot image (cpio initrd): manifest parsed and checked against this machine. 0 if none. */
+static int load_boot_image(const void **img_out, size_t *len_out)
+{
+	if (!ks.bi.initrd_start)
+		return 0;
+	const void *img = arch_phys_to_virt(ks.bi.initrd_start);
+	size_t len = (size_t)(ks.bi.initrd_end - ks.bi.initrd_start);
+	struct cpio_file f;
+	char err[200];
+	const char *names[BI_MAX_VIRTIO];
+	int rc = cpio_find(img, len, "manifest", &f, err, sizeof(err));
+	if (rc == -HK_ENOENT)
+		boot_fail("boot image: no file 'manifest' in the initrd (%zu bytes)", len);
+	if (rc || manifest_parse(f.data, f.size, &manifest, err, sizeof(err)))
+		boot_fail("boot image: %s", err);
+	build_devices();
+	for (unsigned i = 0; i < nkdevs; i++)
+		names[i] = kdevs[i].name;
+	if (manifest_check(&manifest, cpus_wanted(), img, len, names, nkdevs, err, sizeof(err)))
+		boot_fail("boot image: %s", err);
+	check_binaries(img, len);
+	kprintf("boot image: %u processes in the manifest, %u grantable devices\n",
+	        manifest.nprocs, nkdevs);
+	*img_out = img;
+	*len_out = len;
+	return 1;
+}
+
+void kmain_secondary(unsigned cpu)
+{
+	sched_init_cpu(cpu, &idle_threads[cpu]);
+	sched_idle_loop();
+}
+
+/* Bring up every other CPU through the platform (PSCI), each on its own idle stack. */
+static void start_cpus(void)
+{
+	for (unsigned i = 1; i < cpus_wanted(); i++) {
+		uint64_t stack;
+		if (page_alloc_run(KSTACK_PAGES, &stack))
+			boot_fail("smp: no memory for CPU %u's stack", i);
+		void *top = (char *)arch_phys_to_virt(stack) + KSTACK_PAGES * PAGE_SIZE;
+		if (arch_cpu_start(&ks.bi, i, top))
+			boot_fail("smp: CPU %u (hwid 0x%llx) did not accept CPU_ON via %s", i,
+			          (unsigned long long)ks.bi.cpus[i].hwid, ks.bi.psci_method);
+		uint64_t until = time_us() + CPU_START_TIMEOUT_US;
+		while (!ck_pr_load_int(&cpus[i].online))
+			if (time_us() > until)
+				boot_fail("smp: CPU %u did not come online within %u ms", i,
+				          CPU_START_TIMEOUT_US / 1000);
+	}
+	kprintf("smp: %u CPUs online (PSCI via %s)\n", ck_pr_load_uint(&ncpus_online),
+	        ks.bi.psci_method[0] ? ks.bi.psci_method : "none");
+}
+
 void kmain(const struct arch_boot_args *args)
 {
 	ks.args = args;
@@ -139,8 +245,19 @@ void kmain(const struct arch_boot_args *args)
 	char test[32];
 	if (bootinfo_arg(&ks.bi, "hekate.test", test, sizeof(test)))
 		arch_exit(selftest_run(test, &ks));
-	kprintf("Hekate node up: idle, %u Hz tick (no processes yet). QEMU: Ctrl-A X quits.\n",
-	        TICK_HZ);
-	for (;;)
-		arch_wait_for_interrupt();
+	/* From here on kernel code runs with interrupts masked (proc.h). */
+	arch_irq_disable();
+	mem_init(&ks.pmm);
+	const void *img = NULL;
+	size_t len = 0;
+	int have_image = load_boot_image(&img, &len);
+	sched_init_cpu(0, &idle_threads[0]);
+	start_cpus();
+	if (have_image)
+		proc_boot(&manifest, img, len, kdevs, nkdevs);
+	else
+		kprintf("Hekate node up: idle, %u Hz tick (no boot image, no processes). QEMU: "
+		        "Ctrl-A X quits.\n",
+		        TICK_HZ);
+	sched_idle_loop();
 }

@@ -20,9 +20,9 @@ static void print_cpus(const struct bootinfo *bi)
 	kprintf("  cpus     %u:", bi->ncpus);
 	for (unsigned i = 0; i < bi->ncpus && i < SHOWN_CPUS; i++)
 		kprintf(" 0x%llx", (unsigned long long)bi->cpus[i].hwid);
-	kprintf("%s (enable-method %s); only the boot CPU runs\n",
-	        bi->ncpus > SHOWN_CPUS ? " ..." : "",
-	        bi->cpus[0].enable_method[0] ? bi->cpus[0].enable_method : "none");
+	kprintf("%s (enable-method %s); %u used\n", bi->ncpus > SHOWN_CPUS ? " ..." : "",
+	        bi->cpus[0].enable_method[0] ? bi->cpus[0].enable_method : "none",
+	        bi->ncpus < ARCH_MAX_CPUS ? bi->ncpus : ARCH_MAX_CPUS);
 }
 
 static void print_virtio(const struct bootinfo *bi)

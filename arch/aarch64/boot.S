@@ -102,10 +102,62 @@ early_map:
 	isb
 	ret
 
+/*
+ * Secondary CPUs (PSCI CPU_ON, x0 = logical CPU index) start here at the
+ * physical address, MMU off. They reuse early_l1 as a temporary identity
+ * map in TTBR0, load the kernel's final tables into TTBR1, turn the MMU on
+ * and continue high. aarch64_kernel_root was cleaned to memory by the boot
+ * CPU, so the uncached read below sees it.
+ */
+	.global	secondary_entry
+secondary_entry:
+	mov	x19, x0
+	mrs	x20, CurrentEL
+	ubfx	x20, x20, #2, #2
+	cmp	x20, #2
+	b.ne	6f
+	bl	el2_to_el1
+6:	msr	daifset, #0xf
+	ldr	x1, =MAIR_VALUE
+	msr	mair_el1, x1
+	ldr	x1, =TCR_VALUE
+	mrs	x2, id_aa64mmfr0_el1
+	and	x2, x2, #7
+	bfi	x1, x2, #32, #3
+	msr	tcr_el1, x1
+	adrp	x0, early_l1
+	msr	ttbr0_el1, x0
+	adrp	x1, aarch64_kernel_root
+	ldr	x1, [x1, :lo12:aarch64_kernel_root]
+	msr	ttbr1_el1, x1
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	ldr	x1, =(SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+	msr	sctlr_el1, x1
+	isb
+	ldr	x0, =secondary_high
+	br	x0
+
 	.text
+secondary_high:
+	ldr	x0, =aarch64_secondary_stack
+	ldr	x0, [x0, x19, lsl #3]
+	mov	sp, x0
+	ldr	x0, =vectors
+	msr	vbar_el1, x0
+	msr	tpidr_el1, x19
+	isb
+	mov	x0, x19
+	bl	aarch64_secondary
+7:	wfi
+	b	7b
+
 high_entry:
 	ldr	x0, =boot_stack_top
 	mov	sp, x0
+	msr	tpidr_el1, xzr		// logical CPU 0
 	ldr	x0, =vectors
 	msr	vbar_el1, x0
 	isb

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Exception vectors. Every entry saves the full register state into a trap
- * frame on the current stack (layout in <arch/regs.h>) and calls
- * trap_entry(frame, kind), kind = vector index 0..15. On return the frame is
- * restored and the exception returns.
+ * frame on the current kernel stack (layout in <arch/regs.h>) and calls
+ * trap_entry(frame, kind), kind = vector index 0..15. For traps from EL0
+ * (kinds 8..15) the frame's sp slot holds SP_EL0, and SP_EL1 is the
+ * thread's kernel stack, empty at that point. On return the frame is
+ * restored (SP_EL0 too when returning to EL0) and the exception returns.
  */
 #include <arch/regs.h>
 
@@ -54,16 +56,25 @@ trap_common:
 	mrs	x1, elr_el1
 	stp	x30, x1, [sp, #(FRAME_ELR - 8)]	// x30, elr
 	mrs	x1, spsr_el1
-	add	x2, sp, #FRAME_SIZE
-	stp	x1, x2, [sp, #FRAME_SPSR]	// spsr, sp
+	add	x2, sp, #FRAME_SIZE		// interrupted EL1 stack
+	cmp	x0, #8
+	b.lo	1f
+	mrs	x2, sp_el0			// from EL0: the user stack
+1:	stp	x1, x2, [sp, #FRAME_SPSR]	// spsr, sp
+	mov	x29, xzr			// end of the frame-pointer chain
 	mov	x1, x0
 	mov	x0, sp
 	bl	trap_entry
+	.global	trap_return
+trap_return:
 	ldp	x30, x1, [sp, #(FRAME_ELR - 8)]
 	msr	elr_el1, x1
-	ldr	x1, [sp, #FRAME_SPSR]
+	ldp	x1, x2, [sp, #FRAME_SPSR]
 	msr	spsr_el1, x1
-	ldp	x2, x3, [sp, #16]
+	tst	x1, #0xf			// M[3:0] == 0: back to EL0t
+	b.ne	2f
+	msr	sp_el0, x2
+2:	ldp	x2, x3, [sp, #16]
 	ldp	x4, x5, [sp, #32]
 	ldp	x6, x7, [sp, #48]
 	ldp	x8, x9, [sp, #64]
@@ -80,3 +91,14 @@ trap_common:
 	ldp	x0, x1, [sp, #0]
 	add	sp, sp, #FRAME_SIZE
 	eret
+
+/*
+ * A new thread's first instructions (arch_ctx_init_user points lr here and
+ * sp at a prepared frame): let the kernel finish the switch, then enter
+ * user mode through the common return path.
+ */
+	.global	thread_trampoline
+thread_trampoline:
+	bl	kernel_thread_started
+	bl	kernel_return_to_user
+	b	trap_return

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * GICv3 (distributor, this CPU's redistributor, system-register CPU
- * interface) and the EL1 virtual timer as the periodic tick.
- * Boot CPU only for now; called with interrupts masked.
+ * GICv3 (distributor, each CPU's redistributor, system-register CPU
+ * interface), the EL1 virtual timer as each CPU's periodic tick, and SGI 1
+ * as the wake-up IPI. The distributor is set up once by the boot CPU; each
+ * CPU sets up its own redistributor and timer. Called with interrupts masked.
  */
 #include <arch.h>
 #include <arch/internal.h>
@@ -32,14 +33,22 @@
 #define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
 #define ICC_IAR1_EL1    S3_0_C12_C12_0
 #define ICC_EOIR1_EL1   S3_0_C12_C12_1
+#define ICC_SGI1R_EL1   S3_0_C12_C11_5
+
+#define SGI_WAKE       1
+#define CNTV_CTL_ENABLE 1u
+#define CNTV_CTL_IMASK  2u
 
 #define SPIN_LIMIT 10000000
 
 static volatile uint8_t *gicd;
-static volatile uint8_t *rd; /* this CPU's redistributor */
+static volatile uint8_t *rds[ARCH_MAX_CPUS]; /* each CPU's redistributor */
+static uint64_t mpidrs[ARCH_MAX_CPUS];
 static uint32_t timer_intid;
 static uint64_t timer_period;
 static uint64_t spurious, unexpected;
+
+static volatile uint8_t *this_rd(void) { return rds[arch_cpu_id()]; }
 
 static uint32_t r32(volatile uint8_t *b, uint32_t off) { return *(volatile uint32_t *)(b + off); }
 static void w32(volatile uint8_t *b, uint32_t off, uint32_t v)
@@ -77,19 +86,18 @@ static volatile uint8_t *find_rd(const struct bootinfo *bi)
 	return NULL;
 }
 
-int arch_irq_init(const struct bootinfo *bi, char *err, size_t errlen)
+/* This CPU's redistributor awake, SGIs/PPIs in group 1, CPU interface on. */
+static int cpu_interface_init(const struct bootinfo *bi, unsigned cpu, char *err, size_t errlen)
 {
-	gicd = arch_phys_to_virt(bi->gicd.base);
-	w32(gicd, GICD_CTLR, 0);
-	if (wait_bits(gicd, GICD_CTLR, GICD_CTLR_RWP, 0))
-		return fmt_snprintf(err, errlen, "gic: distributor did not settle"), -HK_EINVAL;
-	w32(gicd, GICD_CTLR, GICD_CTLR_ENABLE);
-	rd = find_rd(bi);
+	volatile uint8_t *rd = find_rd(bi);
 	if (!rd)
-		return fmt_snprintf(err, errlen, "gic: no redistributor for this CPU"), -HK_EINVAL;
+		return fmt_snprintf(err, errlen, "gic: no redistributor for CPU %u", cpu), -HK_EINVAL;
+	rds[cpu] = rd;
+	mpidrs[cpu] = read_sysreg(mpidr_el1);
 	w32(rd, GICR_WAKER, r32(rd, GICR_WAKER) & ~GICR_WAKER_SLEEP);
 	if (wait_bits(rd, GICR_WAKER, GICR_WAKER_ASLEEP, 0))
-		return fmt_snprintf(err, errlen, "gic: redistributor did not wake"), -HK_EINVAL;
+		return fmt_snprintf(err, errlen, "gic: redistributor of CPU %u did not wake", cpu),
+		       -HK_EINVAL;
 	w32(rd, GICR_SGI + GICR_IGROUPR0, 0xffffffff); /* SGIs and PPIs in group 1 */
 	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | 1);
 	isb();
@@ -100,11 +108,32 @@ int arch_irq_init(const struct bootinfo *bi, char *err, size_t errlen)
 	return 0;
 }
 
+int arch_irq_init(const struct bootinfo *bi, char *err, size_t errlen)
+{
+	gicd = arch_phys_to_virt(bi->gicd.base);
+	w32(gicd, GICD_CTLR, 0);
+	if (wait_bits(gicd, GICD_CTLR, GICD_CTLR_RWP, 0))
+		return fmt_snprintf(err, errlen, "gic: distributor did not settle"), -HK_EINVAL;
+	w32(gicd, GICD_CTLR, GICD_CTLR_ENABLE);
+	return cpu_interface_init(bi, 0, err, errlen);
+}
+
 static void enable_ppi(uint32_t intid)
 {
+	volatile uint8_t *rd = this_rd();
 	volatile uint8_t *prio = rd + GICR_SGI + GICR_IPRIORITYR + intid;
 	*prio = 0xa0;
 	w32(rd, GICR_SGI + GICR_ISENABLER0, 1u << intid);
+}
+
+/* This CPU's tick (the period is set by the boot CPU) and its wake-up SGI. */
+static void timer_start_local(void)
+{
+	enable_ppi(timer_intid);
+	enable_ppi(SGI_WAKE);
+	write_sysreg(cntv_cval_el0, arch_counter() + timer_period);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
 }
 
 int arch_timer_start(const struct bootinfo *bi, unsigned hz)
@@ -114,11 +143,37 @@ int arch_timer_start(const struct bootinfo *bi, unsigned hz)
 	if (!freq || !hz || timer_intid < 16 || timer_intid >= 32)
 		return -HK_EINVAL;
 	timer_period = freq / hz;
-	enable_ppi(timer_intid);
-	write_sysreg(cntv_cval_el0, arch_counter() + timer_period);
-	write_sysreg(cntv_ctl_el0, 1); /* enabled, not masked */
-	isb();
+	timer_start_local();
 	return 0;
+}
+
+int aarch64_gic_init_cpu(const struct bootinfo *bi, unsigned cpu)
+{
+	char err[64];
+	int rc = cpu_interface_init(bi, cpu, err, sizeof(err));
+	if (rc)
+		return rc;
+	timer_start_local();
+	return 0;
+}
+
+void arch_timer_local(int on)
+{
+	if (on)
+		write_sysreg(cntv_cval_el0, arch_counter() + timer_period);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE | (on ? 0 : CNTV_CTL_IMASK));
+	isb();
+}
+
+/* SGI to one CPU: affinity fields from its MPIDR, target list bit Aff0. */
+void arch_cpu_kick(unsigned cpu)
+{
+	uint64_t m = mpidrs[cpu];
+	uint64_t v = ((m >> 32) & 0xff) << 48 | ((m >> 16) & 0xff) << 32 | ((m >> 8) & 0xff) << 16 |
+	             (uint64_t)SGI_WAKE << 24 | (1ull << (m & 0xf));
+	dsb(ishst);
+	write_sysreg(ICC_SGI1R_EL1, v);
+	isb();
 }
 
 /* Re-arm one period after the previous deadline, skipping missed ones. */
@@ -142,7 +197,13 @@ void aarch64_handle_irq(void)
 	}
 	if (intid == timer_intid) {
 		timer_rearm();
+		write_sysreg(ICC_EOIR1_EL1, iar);
 		kernel_irq_tick();
+		return;
+	} else if (intid == SGI_WAKE) {
+		write_sysreg(ICC_EOIR1_EL1, iar);
+		kernel_irq_ipi();
+		return;
 	} else {
 		unexpected++;
 		kprintf("irq: unexpected INTID %u\n", intid);

@@ -8,8 +8,9 @@
  *   kernel .rodata       read-only, never executable
  *   kernel .data/.bss    read/write, never executable
  *   DTB-listed devices   Device-nGnRE, never executable
- * Nothing else is mapped; TTBR0 walks are disabled (EPD0) until user space
- * exists, so a NULL dereference faults. SCTLR.WXN is set as a backstop.
+ * Nothing else is mapped. TTBR0 (the user half) points at an empty table
+ * unless a user address space is active (vm.c), so a kernel NULL
+ * dereference faults. SCTLR.WXN is set as a backstop.
  * Runs once on the boot CPU, before interrupts are enabled.
  */
 #include <arch.h>
@@ -146,11 +147,15 @@ static void map_devices(struct mapper *m, const struct bootinfo *bi)
 		map_range(m, bi->virtio[i].base, bi->virtio[i].size, ATTR_DEVICE);
 }
 
+uint64_t aarch64_kernel_root;
+uint64_t aarch64_empty_root; /* TTBR0 when no user space is active: nothing mapped */
+
 static void switch_tables(uint64_t root_pa)
 {
 	dsb(ishst);
 	write_sysreg(ttbr1_el1, root_pa);
-	write_sysreg(tcr_el1, read_sysreg(tcr_el1) | TCR_EPD0);
+	write_sysreg(ttbr0_el1, aarch64_empty_root);
+	write_sysreg(tcr_el1, read_sysreg(tcr_el1) & ~TCR_EPD0);
 	isb();
 	__asm__ volatile("tlbi vmalle1" ::: "memory");
 	dsb(nsh);
@@ -171,15 +176,20 @@ int arch_mm_init(const struct bootinfo *bi, struct pmm *pmm)
 	if (!m.root_pa)
 		return m.err;
 	m.root = table_at(m.root_pa);
+	aarch64_empty_root = new_table(&m);
+	if (!aarch64_empty_root)
+		return m.err;
 	for (unsigned i = 0; i < bi->nmem && !m.err; i++)
 		map_ram(&m, &bi->mem[i]);
 	map_image(&m);
 	map_devices(&m, bi);
 	if (m.err)
 		return m.err;
+	aarch64_kernel_root = m.root_pa;
 	switch_tables(m.root_pa);
 	table_pages = m.tables;
 	aarch64_console_remap();
+	aarch64_cpu_setup(0);
 	return 0;
 }
 
@@ -187,6 +197,6 @@ void arch_mm_describe(char *buf, size_t n)
 {
 	fmt_snprintf(buf, n,
 	             "39-bit VA, linear map at 0x%llx; text r-x, rodata r--, data rw- NX, "
-	             "devices nGnRE NX, WXN on, user half off; %u table pages",
+	             "devices nGnRE NX, WXN on; %u table pages",
 	             (unsigned long long)KERNEL_VOFF, table_pages);
 }

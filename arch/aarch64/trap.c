@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Exception dispatch. IRQs go to the GIC; anything else is unexpected at
- * this stage (no user space yet): print a register dump with the decoded
- * exception class and fault address, then exit QEMU with HK_EXIT_PANIC.
+ * Exception dispatch. From EL0: SVC is a system call, an abort or an
+ * undefined instruction is a user fault handed to the kernel (which ends the
+ * process), an IRQ goes to the GIC; every return to EL0 passes through
+ * kernel_return_to_user(). From EL1 only IRQs are expected (taken in the
+ * idle loop); anything else is a kernel bug: print a register dump with the
+ * decoded exception class and fault address, then exit with HK_EXIT_PANIC.
  */
 #include <arch.h>
 #include <arch/internal.h>
@@ -10,15 +13,6 @@
 #include <arch/sysreg.h>
 #include <hekate/exit.h>
 #include <hekate/kprintf.h>
-
-struct trap_frame {
-	uint64_t x[31];
-	uint64_t elr, spsr, sp, pad[2];
-};
-_Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame layout");
-_Static_assert(__builtin_offsetof(struct trap_frame, elr) == FRAME_ELR, "frame layout");
-_Static_assert(__builtin_offsetof(struct trap_frame, spsr) == FRAME_SPSR, "frame layout");
-_Static_assert(__builtin_offsetof(struct trap_frame, sp) == FRAME_SP, "frame layout");
 
 static const char *ec_name(unsigned ec)
 {
@@ -87,9 +81,67 @@ static void dump(const struct trap_frame *f, uint64_t kind)
 	}
 }
 
+/* Decode a synchronous exception from EL0 that is not a system call. */
+static void user_fault(const struct trap_frame *f, uint64_t esr)
+{
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f, fsc = (unsigned)esr & 0x3f;
+	struct arch_fault uf = {.kind = ARCH_FAULT_OTHER, .pc = f->elr, .what = ec_name(ec)};
+	switch (ec) {
+	case 0x20: /* instruction abort */
+	case 0x24: /* data abort */
+		uf.addr = read_sysreg(far_el1);
+		uf.exec = ec == 0x20;
+		uf.write = ec == 0x24 && (esr & (1u << 6));
+		if ((fsc & 0x3c) == 0x04)
+			uf.kind = ARCH_FAULT_TRANSLATION;
+		else if ((fsc & 0x3c) == 0x0c || (fsc & 0x3c) == 0x08)
+			uf.kind = ARCH_FAULT_PERMISSION;
+		else if (fsc == 0x21)
+			uf.kind = ARCH_FAULT_ALIGN;
+		break;
+	case 0x22: /* PC alignment */
+		uf.kind = ARCH_FAULT_ALIGN;
+		uf.addr = read_sysreg(far_el1);
+		break;
+	case 0x26: /* SP alignment */
+		uf.kind = ARCH_FAULT_ALIGN;
+		uf.addr = f->sp;
+		break;
+	case 0x00: /* undefined */
+	case 0x01: /* WFI/WFE trapped */
+	case 0x0e: /* illegal execution state */
+	case 0x18: /* MSR/MRS trapped: privileged register */
+	case 0x3c: /* BRK */
+		uf.kind = ARCH_FAULT_UNDEF;
+		break;
+	}
+	kernel_user_fault(&uf);
+}
+
+static void from_user(struct trap_frame *f, uint64_t kind)
+{
+	if ((kind & 3) == 1) {
+		aarch64_handle_irq();
+	} else if ((kind & 3) == 0) {
+		uint64_t esr = read_sysreg(esr_el1);
+		if (((esr >> 26) & 0x3f) == 0x15)
+			f->x[0] = kernel_syscall(f->x[8], f->x);
+		else
+			user_fault(f, esr);
+	} else {
+		dump(f, kind);
+		arch_exit(HK_EXIT_PANIC);
+	}
+	kernel_return_to_user();
+}
+
 void trap_entry(struct trap_frame *f, uint64_t kind)
 {
-	if ((kind & 3) == 1 && kind < 8) {
+	if (kind == 8 || kind == 9) {
+		from_user(f, kind);
+		return;
+	}
+	if (kind == 5 || kind == 1) {
 		aarch64_handle_irq();
 		return;
 	}

@@ -29,7 +29,7 @@ static void put_str(struct out *o, const struct spec *s, const char *str)
 	int len = 0;
 	if (!str)
 		str = "(null)";
-	while (str[len] && (s->prec < 0 || len < s->prec))
+	while ((s->prec < 0 || len < s->prec) && str[len]) /* never read past the precision */
 		len++;
 	if (!s->left)
 		pad(o, s->width - len, ' ');

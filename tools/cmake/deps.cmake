@@ -20,4 +20,6 @@ set(HEKATE_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing
 # The arch-independent kernel core, shared by the kernel and the host tests.
 set(HEKATE_CORE_SOURCES
   ${CMAKE_SOURCE_DIR}/kernel/bootinfo.c ${CMAKE_SOURCE_DIR}/kernel/pmm.c
-  ${CMAKE_SOURCE_DIR}/kernel/errno.c ${CMAKE_SOURCE_DIR}/kernel/lib/fmt.c)
+  ${CMAKE_SOURCE_DIR}/kernel/errno.c ${CMAKE_SOURCE_DIR}/kernel/lib/fmt.c
+  ${CMAKE_SOURCE_DIR}/kernel/elf.c ${CMAKE_SOURCE_DIR}/kernel/cpio.c
+  ${CMAKE_SOURCE_DIR}/kernel/manifest.c)

@@ -24,6 +24,9 @@ target_compile_options(tool_libfdt PRIVATE -w)
 add_executable(dtbedit tools/dtbedit.c)
 target_compile_options(dtbedit PRIVATE ${HEKATE_WARNINGS})
 target_link_libraries(dtbedit PRIVATE tool_libfdt)
+# Packs the boot image (newc cpio: manifest + user ELF files).
+add_executable(mkinitrd tools/mkinitrd.c)
+target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})
 
 # Cross builds: a kernel per architecture that has an arch/ port, the
 # portable core for the others.

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef HEKATE_MANIFEST_H
+#define HEKATE_MANIFEST_H
+
+/*
+ * The boot manifest (file "manifest" in the boot cpio; format in
+ * docs/boot-image.md): which processes the node runs, from which binary,
+ * with which arguments, on which cores, with which restart policy and device
+ * grants. Parsing (kernel/manifest.c) is host-testable and never trusts the
+ * text: every error is -HK_EBADMAN with "manifest line N: ..." in err.
+ *
+ * Text format, one directive per line, '#' starts a comment:
+ *   proc NAME key=value ... [supervisor]
+ *   set KEY=VALUE
+ * proc keys:
+ *   bin=PATH            binary inside the cpio (required)
+ *   args="a b c"        arguments after argv[0]=NAME (double quotes optional
+ *                       for a single word; no escapes)
+ *   cores=LIST          cores it may run on: "any", "2", "1-3", "0,2-3"
+ *   claim=N             claims core N exclusively (implies cores=N)
+ *   restart=never|on-failure|always   (default never)
+ *   max-restarts=N      bound on restarts (default 3 when restart != never)
+ *   device=NAME         grant a device (repeatable), e.g. virtio-net.0
+ *   expect=N            the exit status the supervisor expects (tests)
+ *   supervisor          a bare word: this process may use privileged calls
+ * set keys:
+ *   halt=when-done      the supervisor halts the node when every other
+ *                       process has finished (default: keep running)
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAN_MAX_PROCS  32
+#define MAN_MAX_DEVS   4
+#define MAN_NAME_MAX   24  /* bytes including NUL */
+#define MAN_BIN_MAX    64
+#define MAN_ARGS_MAX   192 /* NUL-separated argument bytes */
+#define MAN_DEV_MAX    32
+#define MAN_MAX_ARGC   16
+#define MAN_MAX_CORES  64
+
+enum man_restart { MAN_RESTART_NEVER, MAN_RESTART_ON_FAILURE, MAN_RESTART_ALWAYS };
+
+struct man_proc {
+	char name[MAN_NAME_MAX];
+	char bin[MAN_BIN_MAX];
+	char args[MAN_ARGS_MAX]; /* argc strings, each NUL-terminated, back to back */
+	unsigned argc;           /* not counting argv[0] (the name) */
+	unsigned args_len;       /* bytes used in args */
+	uint64_t cores;          /* bit i = may run on core i; 0 = any (resolved at check) */
+	int claim;               /* claimed core, -1 if none */
+	enum man_restart restart;
+	unsigned max_restarts;
+	int supervisor;
+	char devs[MAN_MAX_DEVS][MAN_DEV_MAX];
+	unsigned ndevs;
+	int has_expect;
+	int expect;
+	unsigned line; /* line number, for later error messages */
+};
+
+struct manifest {
+	unsigned nprocs;
+	struct man_proc procs[MAN_MAX_PROCS];
+	int halt_when_done;
+};
+
+/*
+ * Parse text[0..len) (need not be NUL-terminated). Checks syntax, keys,
+ * values and ranges, duplicate process names, a core claimed twice, a claim
+ * that another process also lists in cores=, and that exactly one process is
+ * a supervisor. 0 or -HK_EBADMAN / -HK_ETOOMANY with a reason in err.
+ */
+int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen);
+
+/*
+ * Check the parsed manifest against the machine: every core number below
+ * ncpus (any "cores=any" is resolved to all unclaimed cores, which must not
+ * be empty), every bin present in the cpio archive, every device name in
+ * devnames[ndevs]. 0 or -HK_EBADMAN with "process NAME: ..." in err.
+ */
+int manifest_check(struct manifest *m, unsigned ncpus, const void *cpio, size_t cpio_len,
+                   const char *const *devnames, unsigned ndevs, char *err, size_t errlen);
+
+/* Index of the process named name, or -1. */
+int manifest_find(const struct manifest *m, const char *name);
+
+#endif

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * System call dispatch. The table is generated from HK_SYSCALLS
+ * (<hekate/syscalls.h>), the same list the user stubs come from. Every
+ * handler treats its raw 64-bit arguments as hostile: numbers are range
+ * checked without truncation, pointers go through vm_copy_*, lengths have
+ * the documented limits. Rights are checked here, before any handler runs.
+ */
+#include "kernel.h"
+#include "proc.h"
+#include <ck_pr.h>
+#include <hekate/errno.h>
+#include <hekate/kprintf.h>
+#include <string.h>
+
+typedef int64_t (*sys_fn)(struct proc *p, const uint64_t *a);
+
+struct sysent {
+	sys_fn fn;
+	int rights;
+	const char *name;
+};
+
+#define DECLARE(nr, name, rights, nargs, params, args)                                            \
+	static int64_t sys_##name(struct proc *p, const uint64_t *a);
+HK_SYSCALLS(DECLARE)
+#define ENTRY(nr, name, rights, nargs, params, args) [nr] = {sys_##name, rights, #name},
+static const struct sysent table[] = {HK_SYSCALLS(ENTRY)};
+_Static_assert(sizeof(table) / sizeof(table[0]) == HK_NR_SYSCALLS, "HK_NR_SYSCALLS is stale");
+
+static char console_buf[ARCH_MAX_CPUS][HK_CONSOLE_MAX];
+
+uint64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
+{
+	struct proc *p = current()->proc;
+	if (nr >= HK_NR_SYSCALLS)
+		return (uint64_t)-HK_ENOSYS;
+	const struct sysent *e = &table[nr];
+	if (e->rights == HK_R_SUPERVISOR && !p->supervisor)
+		return (uint64_t)-HK_EPERM;
+	return (uint64_t)e->fn(p, args);
+}
+
+static int64_t sys_exit(struct proc *p, const uint64_t *a)
+{
+	(void)p;
+	proc_exit((int)a[0]);
+}
+
+static int64_t sys_thread_exit(struct proc *p, const uint64_t *a)
+{
+	(void)p, (void)a;
+	proc_thread_exit();
+}
+
+static int64_t sys_console_write(struct proc *p, const uint64_t *a)
+{
+	if (a[1] > HK_CONSOLE_MAX)
+		return -HK_E2BIG;
+	char *buf = console_buf[arch_cpu_id()];
+	int rc = vm_copy_in(p, buf, a[0], a[1]);
+	if (rc)
+		return rc;
+	console_write(buf, a[1]);
+	return (int64_t)a[1];
+}
+
+static int64_t sys_yield(struct proc *p, const uint64_t *a)
+{
+	(void)p, (void)a;
+	this_cpu()->need_resched = 1; /* the return path switches if anything else is runnable */
+	return 0;
+}
+
+static int64_t sys_self(struct proc *p, const uint64_t *a)
+{
+	struct hk_self s = {.pid = p->pid,
+	                    .tid = current()->tid,
+	                    .core = arch_cpu_id(),
+	                    .index = p->index};
+	memcpy(s.name, p->name, sizeof(s.name));
+	return vm_copy_out(p, a[0], &s, sizeof(s));
+}
+
+static int64_t sys_thread_create(struct proc *p, const uint64_t *a)
+{
+	return proc_thread_create(p, a[0], a[1], a[2]);
+}
+
+static int64_t sys_futex_wait(struct proc *p, const uint64_t *a)
+{
+	if (a[1] > UINT32_MAX)
+		return -HK_EINVAL;
+	return futex_wait(p, a[0], (uint32_t)a[1], a[2]);
+}
+
+static int64_t sys_futex_wake(struct proc *p, const uint64_t *a)
+{
+	unsigned n = a[1] > HK_FUTEX_WAKE_MAX ? HK_FUTEX_WAKE_MAX : (unsigned)a[1];
+	return futex_wake(p, a[0], n);
+}
+
+static int64_t sys_sleep_us(struct proc *p, const uint64_t *a)
+{
+	(void)p;
+	if (a[0] == HK_TIMEOUT_FOREVER)
+		return -HK_EINVAL; /* a sleep must end */
+	sched_prepare_block(a[0]);
+	return sched_wait() == WAKE_KILLED ? -HK_ESRCH : 0;
+}
+
+/*
+ * Grow the heap towards `end`, at most HK_BRK_STEP_MAX pages per call so
+ * the call stays bounded; returns the new break (userlib calls again until
+ * it reaches what it wants). end = 0 asks for the current break.
+ */
+static int64_t sys_brk(struct proc *p, const uint64_t *a)
+{
+	uint64_t end = a[0];
+	if (!end)
+		return (int64_t)p->heap_end;
+	if (end < p->heap_end || end - p->heap_base > HK_HEAP_MAX)
+		return end < p->heap_end ? -HK_EINVAL : -HK_ENOMEM;
+	uint64_t want = (end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	uint64_t n = (want - p->heap_mapped) / PAGE_SIZE;
+	n = n > HK_BRK_STEP_MAX ? HK_BRK_STEP_MAX : n;
+	if (n) {
+		int rc = vm_map_anon(p, p->heap_mapped, n, PT_R | PT_W);
+		if (rc)
+			return rc;
+		p->heap_mapped += n * PAGE_SIZE;
+	}
+	p->heap_end = end < p->heap_mapped ? end : p->heap_mapped;
+	return (int64_t)p->heap_end;
+}
+
+static int64_t sys_core_stat(struct proc *p, const uint64_t *a)
+{
+	if (a[0] >= ARCH_MAX_CPUS || !ck_pr_load_int(&cpus[a[0]].online))
+		return -HK_EINVAL;
+	struct cpu *c = &cpus[a[0]];
+	struct hk_core_stat s = {.switches = ck_pr_load_64(&c->st.switches),
+	                         .ticks = ck_pr_load_64(&c->st.ticks),
+	                         .preemptions = ck_pr_load_64(&c->st.preemptions),
+	                         .idle_wakeups = ck_pr_load_64(&c->st.idle_wakeups),
+	                         .claimed_by = ck_pr_load_int(&c->claimed_by),
+	                         .online = 1};
+	return vm_copy_out(p, a[1], &s, sizeof(s));
+}
+
+static int64_t sys_kstat(struct proc *p, const uint64_t *a)
+{
+	struct hk_kstat s = {.free_pages = pages_free(),
+	                     .total_pages = pages_total(),
+	                     .ncpus = ck_pr_load_uint(&ncpus_online),
+	                     .ticks = kernel_ticks()};
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		s.nprocs += procs[i].state == P_LIVE;
+	return vm_copy_out(p, a[0], &s, sizeof(s));
+}
+
+static int64_t sys_proc_info(struct proc *p, const uint64_t *a)
+{
+	struct hk_proc_info info;
+	if (a[0] > UINT32_MAX)
+		return -HK_ENOENT;
+	int rc = proc_info((unsigned)a[0], &info);
+	return rc ? rc : vm_copy_out(p, a[1], &info, sizeof(info));
+}
+
+static int64_t sys_dev_info(struct proc *p, const uint64_t *a)
+{
+	if (a[0] >= p->ngrants)
+		return -HK_ENOENT;
+	const struct grant *g = &p->grants[a[0]];
+	struct hk_dev_info d = {.va = g->va, .size = g->size, .irq = g->irq};
+	memcpy(d.name, g->name, sizeof(d.name));
+	return vm_copy_out(p, a[1], &d, sizeof(d));
+}
+
+static int64_t sys_spawn(struct proc *p, const uint64_t *a)
+{
+	(void)p;
+	int pid;
+	if (a[0] > UINT32_MAX)
+		return -HK_EINVAL;
+	int rc = proc_spawn((unsigned)a[0], &pid);
+	return rc ? rc : pid;
+}
+
+static int64_t sys_kill(struct proc *p, const uint64_t *a)
+{
+	(void)p;
+	if ((int64_t)a[0] <= 0 || a[0] > INT32_MAX)
+		return -HK_ESRCH;
+	return proc_kill((int)a[0], HK_CAUSE_KILLED);
+}
+
+static int64_t sys_wait(struct proc *p, const uint64_t *a)
+{
+	(void)p;
+	return proc_wait(a[0], a[1]);
+}
+
+static int64_t sys_time_us(struct proc *p, const uint64_t *a)
+{
+	(void)p, (void)a;
+	return (int64_t)time_us();
+}
