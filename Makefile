@@ -2,6 +2,7 @@
 # Thin wrapper over CMake/ctest: what users type.
 #   make run    boot a default node under QEMU (Ctrl-A X quits)
 #   make test   run every test (unit + qemu) through ctest
+#   make bench  boot the benchmark image under -icount and print guest instruction counts
 #   make debug  boot halted with a gdb stub and attach gdb to the kernel's symbols
 # Each first runs tools/bootstrap (installs what is missing; offline and fast once done).
 BUILD ?= build
@@ -9,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?=
 RUN_ARGS ?=
 
-.PHONY: all bootstrap build run test test-unit test-qemu debug clean distclean
+.PHONY: all bootstrap build run test test-unit test-qemu bench debug clean distclean
 all: build
 
 bootstrap:
@@ -23,7 +24,7 @@ build: bootstrap $(BUILD)/build.ninja
 
 run: build
 	@echo "Booting a Hekate node (aarch64 virt, 4 CPUs, 512 MiB). Quit QEMU with Ctrl-A X."
-	tools/qemu-run --append "$(APPEND)" $(RUN_ARGS)
+	tools/qemu-run --initrd $(BUILD)/images/default.cpio --append "$(APPEND)" $(RUN_ARGS)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
@@ -33,6 +34,9 @@ test-unit: build
 
 test-qemu: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L qemu
+
+bench: build
+	tools/bench $(BUILD)
 
 debug: build
 	@tools/bootstrap --debug

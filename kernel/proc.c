@@ -127,6 +127,8 @@ int proc_thread_create(struct proc *p, uint64_t pc, uint64_t arg, uint64_t tp)
 	uint64_t sp = 0;
 	if (pc < HK_USER_BASE || pc >= HK_USER_END || (pc & 3))
 		return -HK_EINVAL;
+	if (vm_check(p, pc, 4, PT_X))
+		return -HK_EFAULT; /* not the start of code this process can run */
 	int rc = thread_new(p, pc, &sp, arg, 0, tp, &t);
 	if (rc)
 		return rc;

@@ -31,6 +31,7 @@ target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})
 # Cross builds: a kernel per architecture that has an arch/ port, the
 # portable core for the others.
 set(HEKATE_KERNEL_DIR ${CMAKE_BINARY_DIR}/aarch64/arch/aarch64)
+set(HEKATE_USER_BUILD_DIR ${CMAKE_BINARY_DIR}/aarch64/user)
 foreach(arch aarch64 riscv64)
   ExternalProject_Add(cross-${arch}
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
@@ -40,6 +41,15 @@ foreach(arch aarch64 riscv64)
     BUILD_ALWAYS ON
     INSTALL_COMMAND ""
     USES_TERMINAL_BUILD ON)
+endforeach()
+
+# The boot image `make run` boots (servers/default.manifest) and the one `make bench` boots.
+foreach(img default bench)
+  add_custom_target(image-${img} ALL
+    COMMAND ${CMAKE_SOURCE_DIR}/tools/mkimage ${CMAKE_BINARY_DIR}/images/${img}.cpio
+            ${CMAKE_SOURCE_DIR}/servers/${img}.manifest ${HEKATE_USER_BUILD_DIR} $<TARGET_FILE:mkinitrd>
+    COMMENT "Packing boot image ${img}.cpio")
+  add_dependencies(image-${img} cross-aarch64 mkinitrd)
 endforeach()
 
 add_subdirectory(tests/unit)

@@ -71,7 +71,7 @@ static int64_t garbage_call(unsigned *which)
 	switch (*which) {
 	case 0: return hk_raw_syscall(HK_NR_SYSCALLS + (next() % 1000), junk(), junk(), 0, 0, 0, 0);
 	case 1: return hk_raw_syscall(junk() | (1ull << 63), 0, 0, 0, 0, 0, 0);
-	case 2: return hk_console_write((const void *)(uintptr_t)bad_ptr(0), 1 + next() % 64);
+	case 2: return hk_console_write((const void *)(uintptr_t)bad_ptr(0), 9 + next() % 64);
 	case 3: return hk_console_write("x", bad_len());
 	case 4: return hk_self((struct hk_self *)(uintptr_t)bad_ptr(1));
 	case 5: return hk_thread_create(bad_ptr(0) | (next() & 3), junk(), junk());
