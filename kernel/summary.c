@@ -86,5 +86,7 @@ void summary_print(const struct kstate *k)
 	print_pages(k);
 	arch_mm_describe(mm, sizeof(mm));
 	kprintf("  mmu      %s\n", mm);
+	arch_vm_describe(mm, sizeof(mm));
+	kprintf("  user     %s\n", mm);
 	kprintf("  tick     %u Hz\n", TICK_HZ);
 }

@@ -31,9 +31,21 @@ static void *spin(void *arg)
 	return NULL;
 }
 
+/* Preemptions so far on every core its threads may use (all but the claimed one). */
+static uint64_t preemptions(void)
+{
+	uint64_t sum = 0;
+	struct hk_core_stat st;
+	for (unsigned c = 0; hk_core_stat(c, &st) == 0; c++)
+		if (st.claimed_by < 0)
+			sum += st.preemptions;
+	return sum;
+}
+
 int main(int argc, char **argv)
 {
 	hk_thread_t *t[THREADS];
+	uint64_t p0 = preemptions();
 	run_us = (argc > 1 ? atoi(argv[1]) : 600) * 1000ll;
 	for (int i = 0; i < THREADS; i++)
 		if (hk_thread_start(&t[i], spin, NULL))
@@ -41,6 +53,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < THREADS; i++)
 		hk_thread_join(t[i]);
 	unsigned n = (unsigned)__builtin_popcount(cores_seen);
-	printf("spinner: %d threads ran on %u cores (mask 0x%x)\n", THREADS, n, cores_seen);
-	return n >= 2 ? 0 : 1;
+	uint64_t preempted = preemptions() - p0;
+	printf("spinner: %d threads ran on %u cores (mask 0x%x), %llu preemptions by the tick\n",
+	       THREADS, n, cores_seen, (unsigned long long)preempted);
+	return n >= 2 && preempted > 0 ? 0 : 1;
 }
