@@ -16,7 +16,7 @@
 
 static struct hk_proc_info info[HK_MAX_PROCS];
 static unsigned restarts[HK_MAX_PROCS];
-static unsigned nprocs, failures;
+static unsigned nprocs, failures, idle_said;
 
 static const char *const fault_names[HK_FAULT_COUNT] = {
     "none", "null pointer dereference", "access to unmapped memory",
@@ -102,6 +102,8 @@ int main(void)
 		} else if (r == -HK_ECHILD && info[0].halt_when_done) {
 			break;
 		} else if (r == -HK_ECHILD) {
+			if (!idle_said++)
+				printf("init: nothing left running; the node idles. QEMU: Ctrl-A X quits.\n");
 			hk_sleep_us(IDLE_POLL_US);
 		} else {
 			hk_fail("wait: %s", hk_strerror((int)r));
