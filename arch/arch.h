@@ -49,9 +49,9 @@ enum arch_fault_kind {
 };
 struct arch_fault {
 	enum arch_fault_kind kind;
-	int write, exec;     /* the access that faulted */
-	uint64_t pc, addr;   /* addr valid for aborts and alignment faults */
-	const char *what;    /* architecture's own name, e.g. "data abort" */
+	int write, exec;   /* the access that faulted */
+	uint64_t pc, addr; /* addr valid for aborts and alignment faults */
+	const char *what;  /* architecture's own name, e.g. "data abort" */
 };
 
 /*

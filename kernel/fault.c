@@ -52,10 +52,7 @@ static enum hk_fault classify(const struct arch_fault *f)
 	return f->write ? HK_FAULT_WRITE_RO : HK_FAULT_OTHER;
 }
 
-const char *fault_name(unsigned kind)
-{
-	return kind < HK_FAULT_COUNT ? cause_names[kind] : "?";
-}
+const char *fault_name(unsigned kind) { return kind < HK_FAULT_COUNT ? cause_names[kind] : "?"; }
 
 void kernel_user_fault(const struct arch_fault *f)
 {
@@ -64,12 +61,11 @@ void kernel_user_fault(const struct arch_fault *f)
 	enum hk_fault kind = classify(f);
 	kprintf("fault: process '%s' pid %d thread %d cpu %u: %s (%s%s) pc 0x%llx addr 0x%llx\n",
 	        p->name, p->pid, t->tid, t->cpu, cause_names[kind], f->what,
-	        f->write ? ", write" : f->exec ? ", exec" : "", (unsigned long long)f->pc,
-	        (unsigned long long)f->addr);
-	struct hk_exit_info why = {.cause = HK_CAUSE_FAULT,
-	                           .fault = kind,
-	                           .tid = t->tid,
-	                           .pc = f->pc,
-	                           .addr = f->addr};
+	        f->write  ? ", write"
+	        : f->exec ? ", exec"
+	                  : "",
+	        (unsigned long long)f->pc, (unsigned long long)f->addr);
+	struct hk_exit_info why = {
+	    .cause = HK_CAUSE_FAULT, .fault = kind, .tid = t->tid, .pc = f->pc, .addr = f->addr};
 	proc_end(&why);
 }

@@ -10,11 +10,11 @@
 #include <ck_pr.h>
 #include <hekate/cpio.h>
 #include <hekate/elf.h>
-#include <hekate/manifest.h>
 #include <hekate/errno.h>
 #include <hekate/exit.h>
 #include <hekate/fmt.h>
 #include <hekate/kprintf.h>
+#include <hekate/manifest.h>
 #include <libfdt.h>
 #include <string.h>
 
@@ -166,9 +166,10 @@ static void check_binaries(const void *img, size_t len)
 		struct elf_image ei;
 		if (cpio_find(img, len, mp->bin, &f, err, sizeof(err)))
 			boot_fail("boot image: process '%s': %s not readable", mp->name, mp->bin);
-		if (elf_parse(f.data, f.size, arch_elf_machine(), HK_USER_BASE, HK_USER_LOAD_MAX, &ei,
-		              err, sizeof(err)))
-			boot_fail("boot image: process '%s': %s refused: %s", mp->name, mp->bin, err);
+		if (elf_parse(f.data, f.size, arch_elf_machine(), HK_USER_BASE, HK_USER_LOAD_MAX,
+		              &ei, err, sizeof(err)))
+			boot_fail("boot image: process '%s': %s refused: %s", mp->name, mp->bin,
+			          err);
 	}
 }
 
@@ -193,8 +194,8 @@ static int load_boot_image(const void **img_out, size_t *len_out)
 	if (manifest_check(&manifest, cpus_wanted(), img, len, names, nkdevs, err, sizeof(err)))
 		boot_fail("boot image: %s", err);
 	check_binaries(img, len);
-	kprintf("boot image: %u processes in the manifest, %u grantable devices\n",
-	        manifest.nprocs, nkdevs);
+	kprintf("boot image: %u processes in the manifest, %u grantable devices\n", manifest.nprocs,
+	        nkdevs);
 	*img_out = img;
 	*len_out = len;
 	return 1;

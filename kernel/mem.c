@@ -47,7 +47,8 @@ void page_free_run(uint64_t pa, size_t n)
 	int rc = pmm_free_run(pm, pa, n);
 	ck_spinlock_fas_unlock(&mem_lock);
 	if (rc)
-		panic("mem: freeing %zu pages at 0x%llx failed (%d)", n, (unsigned long long)pa, rc);
+		panic("mem: freeing %zu pages at 0x%llx failed (%d)", n, (unsigned long long)pa,
+		      rc);
 }
 
 void page_free(uint64_t pa) { page_free_run(pa, 1); }

@@ -9,8 +9,8 @@
  * record waits for the supervisor. The supervisor's own end halts the node.
  * Locking: proc_lock (proc.h) guards the tables and lifecycle fields.
  */
-#include "kernel.h"
 #include "proc.h"
+#include "kernel.h"
 #include <ck_pr.h>
 #include <hekate/cpio.h>
 #include <hekate/elf.h>
@@ -211,7 +211,8 @@ static int load(struct proc *p, const struct man_proc *mp, struct thread **t0)
 		rc = elf_parse(f.data, f.size, arch_elf_machine(), HK_USER_BASE, HK_USER_LOAD_MAX,
 		               &ei, err, sizeof(err));
 	if (rc) {
-		kprintf("spawn %s: %s: %s\n", mp->name, mp->bin, rc == -HK_ENOENT ? "not found" : err);
+		kprintf("spawn %s: %s: %s\n", mp->name, mp->bin,
+		        rc == -HK_ENOENT ? "not found" : err);
 		return rc;
 	}
 	uint64_t sp = 0, argv = 0;
@@ -304,7 +305,8 @@ static void mark_dying(struct proc *p, const struct hk_exit_info *why)
 		if (!t || t == current())
 			continue;
 		if (!sched_wake(t, WAKE_KILLED) && t->cpu != arch_cpu_id())
-			arch_cpu_kick(t->cpu); /* running there: it ends on its next return to user */
+			arch_cpu_kick(
+			    t->cpu); /* running there: it ends on its next return to user */
 	}
 }
 

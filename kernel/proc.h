@@ -21,11 +21,11 @@
 #include <hekate/syscalls.h>
 #include <stdint.h>
 
-#define MAX_PROCS      MAN_MAX_PROCS
-#define MAX_THREADS    128 /* all processes together */
-#define KSTACK_PAGES   4
-#define MAX_GRANTS     MAN_MAX_DEVS
-#define TICK_US        10000u
+#define MAX_PROCS    MAN_MAX_PROCS
+#define MAX_THREADS  128 /* all processes together */
+#define KSTACK_PAGES 4
+#define MAX_GRANTS   MAN_MAX_DEVS
+#define TICK_US      10000u
 
 enum tstate { T_FREE, T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
 enum wake_reason { WAKE_NONE, WAKE_EVENT, WAKE_TIMEOUT, WAKE_KILLED };
@@ -153,7 +153,8 @@ struct kdev {
 	uint64_t pa, size;
 	uint32_t irq;
 };
-/* Keep the boot image and manifest (both live for the kernel's lifetime) and spawn the supervisor. */
+/* Keep the boot image and manifest (both live for the kernel's lifetime) and spawn the supervisor.
+ */
 void proc_boot(const struct manifest *m, const void *image, size_t image_len,
                const struct kdev *devs, unsigned ndevs);
 int proc_spawn(unsigned index, int *pid);

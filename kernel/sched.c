@@ -201,7 +201,8 @@ unsigned sched_place(uint64_t cores, int claim, int pid)
 	unsigned best = ARCH_MAX_CPUS;
 	for (unsigned i = 0; i < ARCH_MAX_CPUS; i++) {
 		struct cpu *c = &cpus[i];
-		if (!(cores & (1ull << i)) || !c->online || (c->claimed_by >= 0 && c->claimed_by != pid))
+		if (!(cores & (1ull << i)) || !c->online ||
+		    (c->claimed_by >= 0 && c->claimed_by != pid))
 			continue;
 		if (best == ARCH_MAX_CPUS || c->nthreads < cpus[best].nthreads)
 			best = i;

@@ -21,7 +21,7 @@ struct sysent {
 	const char *name;
 };
 
-#define DECLARE(nr, name, rights, nargs, params, args)                                            \
+#define DECLARE(nr, name, rights, nargs, params, args)                                             \
 	static int64_t sys_##name(struct proc *p, const uint64_t *a);
 HK_SYSCALLS(DECLARE)
 #define ENTRY(nr, name, rights, nargs, params, args) [nr] = {sys_##name, rights, #name},
@@ -74,10 +74,8 @@ static int64_t sys_yield(struct proc *p, const uint64_t *a)
 
 static int64_t sys_self(struct proc *p, const uint64_t *a)
 {
-	struct hk_self s = {.pid = p->pid,
-	                    .tid = current()->tid,
-	                    .core = arch_cpu_id(),
-	                    .index = p->index};
+	struct hk_self s = {
+	    .pid = p->pid, .tid = current()->tid, .core = arch_cpu_id(), .index = p->index};
 	memcpy(s.name, p->name, sizeof(s.name));
 	return vm_copy_out(p, a[0], &s, sizeof(s));
 }

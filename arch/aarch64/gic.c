@@ -35,7 +35,7 @@
 #define ICC_EOIR1_EL1   S3_0_C12_C12_1
 #define ICC_SGI1R_EL1   S3_0_C12_C11_5
 
-#define SGI_WAKE       1
+#define SGI_WAKE        1
 #define CNTV_CTL_ENABLE 1u
 #define CNTV_CTL_IMASK  2u
 
@@ -91,7 +91,8 @@ static int cpu_interface_init(const struct bootinfo *bi, unsigned cpu, char *err
 {
 	volatile uint8_t *rd = find_rd(bi);
 	if (!rd)
-		return fmt_snprintf(err, errlen, "gic: no redistributor for CPU %u", cpu), -HK_EINVAL;
+		return fmt_snprintf(err, errlen, "gic: no redistributor for CPU %u", cpu),
+		       -HK_EINVAL;
 	rds[cpu] = rd;
 	mpidrs[cpu] = read_sysreg(mpidr_el1);
 	w32(rd, GICR_WAKER, r32(rd, GICR_WAKER) & ~GICR_WAKER_SLEEP);

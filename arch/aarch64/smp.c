@@ -44,7 +44,8 @@ void aarch64_cpu_setup(unsigned cpu)
 		__asm__ volatile(".arch_extension pan\n msr pan, #1" ::: "memory");
 	}
 	write_sysreg(sctlr_el1, sctlr);
-	/* Cycle counter on and readable at EL0: under -icount it counts instructions (make bench). */
+	/* Cycle counter on and readable at EL0: under -icount it counts instructions (make bench).
+	 */
 	write_sysreg(pmcr_el0, read_sysreg(pmcr_el0) | 1);
 	write_sysreg(pmcntenset_el0, 1ull << 31);
 	write_sysreg(pmuserenr_el0, 1 | 4);

@@ -111,9 +111,7 @@ static void user_fault(const struct trap_frame *f, uint64_t esr)
 	case 0x01: /* WFI/WFE trapped */
 	case 0x0e: /* illegal execution state */
 	case 0x18: /* MSR/MRS trapped: privileged register */
-	case 0x3c: /* BRK */
-		uf.kind = ARCH_FAULT_UNDEF;
-		break;
+	case 0x3c: /* BRK */ uf.kind = ARCH_FAULT_UNDEF; break;
 	}
 	kernel_user_fault(&uf);
 }

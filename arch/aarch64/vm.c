@@ -153,6 +153,7 @@ void arch_tp_set(uint64_t tp) { write_sysreg(tpidr_el0, tp); }
 
 void arch_vm_describe(char *buf, size_t n)
 {
-	fmt_snprintf(buf, n, "user half TTBR0 39-bit, 8-bit ASIDs, PAN %s, kernel not EL0-accessible",
+	fmt_snprintf(buf, n,
+	             "user half TTBR0 39-bit, 8-bit ASIDs, PAN %s, kernel not EL0-accessible",
 	             aarch64_has_pan() ? "on" : "absent on this CPU");
 }

@@ -16,7 +16,7 @@ struct cpio_file {
 	size_t namelen;   /* without the terminating NUL */
 	const void *data; /* points into the archive */
 	size_t size;
-	uint32_t mode;    /* st_mode from the header */
+	uint32_t mode; /* st_mode from the header */
 };
 
 /*

@@ -30,14 +30,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAN_MAX_PROCS  32
-#define MAN_MAX_DEVS   4
-#define MAN_NAME_MAX   24  /* bytes including NUL */
-#define MAN_BIN_MAX    64
-#define MAN_ARGS_MAX   192 /* NUL-separated argument bytes */
-#define MAN_DEV_MAX    32
-#define MAN_MAX_ARGC   16
-#define MAN_MAX_CORES  64
+#define MAN_MAX_PROCS 32
+#define MAN_MAX_DEVS  4
+#define MAN_NAME_MAX  24 /* bytes including NUL */
+#define MAN_BIN_MAX   64
+#define MAN_ARGS_MAX  192 /* NUL-separated argument bytes */
+#define MAN_DEV_MAX   32
+#define MAN_MAX_ARGC  16
+#define MAN_MAX_CORES 64
 
 enum man_restart { MAN_RESTART_NEVER, MAN_RESTART_ON_FAILURE, MAN_RESTART_ALWAYS };
 

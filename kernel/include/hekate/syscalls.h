@@ -30,8 +30,10 @@
 	X(2, console_write, HK_R_ANY, 2, (const void *buf, size_t len), (buf, len))                \
 	X(3, yield, HK_R_ANY, 0, (void), ())                                                       \
 	X(4, self, HK_R_ANY, 1, (struct hk_self * out), (out))                                     \
-	X(5, thread_create, HK_R_ANY, 3, (uintptr_t pc, uintptr_t arg, uintptr_t tp), (pc, arg, tp)) \
-	X(6, futex_wait, HK_R_ANY, 3, (const uint32_t *addr, uint32_t expect, uint64_t timeout_us), \
+	X(5, thread_create, HK_R_ANY, 3, (uintptr_t pc, uintptr_t arg, uintptr_t tp),              \
+	  (pc, arg, tp))                                                                           \
+	X(6, futex_wait, HK_R_ANY, 3,                                                              \
+	  (const uint32_t *addr, uint32_t expect, uint64_t timeout_us),                            \
 	  (addr, expect, timeout_us))                                                              \
 	X(7, futex_wake, HK_R_ANY, 2, (const uint32_t *addr, unsigned count), (addr, count))       \
 	X(8, sleep_us, HK_R_ANY, 1, (uint64_t us), (us))                                           \
@@ -49,22 +51,22 @@
 #define HK_NR_SYSCALLS 18
 
 /* Limits the calls check (a larger value is -HK_E2BIG or -HK_EINVAL). */
-#define HK_CONSOLE_MAX    4096u          /* bytes per console_write */
-#define HK_MAX_THREADS    16u            /* threads per process */
-#define HK_MAX_PROCS      32u            /* manifest entries (= MAN_MAX_PROCS) */
-#define HK_FUTEX_WAKE_MAX HK_MAX_THREADS /* count above this is clamped: all waiters */
-#define HK_BRK_STEP_MAX   64u            /* pages brk maps per call (userlib loops) */
-#define HK_HEAP_MAX       (64ull << 20)  /* heap bytes per process */
+#define HK_CONSOLE_MAX     4096u          /* bytes per console_write */
+#define HK_MAX_THREADS     16u            /* threads per process */
+#define HK_MAX_PROCS       32u            /* manifest entries (= MAN_MAX_PROCS) */
+#define HK_FUTEX_WAKE_MAX  HK_MAX_THREADS /* count above this is clamped: all waiters */
+#define HK_BRK_STEP_MAX    64u            /* pages brk maps per call (userlib loops) */
+#define HK_HEAP_MAX        (64ull << 20)  /* heap bytes per process */
 #define HK_TIMEOUT_FOREVER UINT64_MAX
 
 /* User address space (identical in every process; see docs/syscalls.md) */
-#define HK_USER_BASE      0x10000ull      /* nothing mapped below: NULL faults */
-#define HK_USER_LOAD_MAX  0x1000000000ull /* ELF segments must end below 64 GiB */
-#define HK_DEVICE_BASE    0x2000000000ull /* granted MMIO windows, 1 GiB apart */
-#define HK_STACK_TOP      0x4000000000ull /* thread i's stack ends at TOP - i*SLOT */
-#define HK_STACK_SLOT     0x100000ull     /* 1 MiB per thread: stack + guard + gap */
-#define HK_STACK_PAGES    16u             /* 64 KiB of stack, guard page below */
-#define HK_USER_END       0x8000000000ull /* 39-bit user half */
+#define HK_USER_BASE     0x10000ull      /* nothing mapped below: NULL faults */
+#define HK_USER_LOAD_MAX 0x1000000000ull /* ELF segments must end below 64 GiB */
+#define HK_DEVICE_BASE   0x2000000000ull /* granted MMIO windows, 1 GiB apart */
+#define HK_STACK_TOP     0x4000000000ull /* thread i's stack ends at TOP - i*SLOT */
+#define HK_STACK_SLOT    0x100000ull     /* 1 MiB per thread: stack + guard + gap */
+#define HK_STACK_PAGES   16u             /* 64 KiB of stack, guard page below */
+#define HK_USER_END      0x8000000000ull /* 39-bit user half */
 
 /* Exit causes in hk_exit_info.cause */
 enum hk_cause {
@@ -76,14 +78,14 @@ enum hk_cause {
 /* Fault kinds in hk_exit_info.fault */
 enum hk_fault {
 	HK_FAULT_NONE = 0,
-	HK_FAULT_NULL,      /* access below HK_USER_BASE */
-	HK_FAULT_UNMAPPED,  /* access to an unmapped user address */
-	HK_FAULT_WRITE_RO,  /* write to a read-only page (e.g. its own text) */
-	HK_FAULT_EXEC_NX,   /* execute from a non-executable page */
-	HK_FAULT_KERNEL,    /* access to a kernel (upper-half) address */
-	HK_FAULT_UNDEF,     /* undefined or privileged instruction */
-	HK_FAULT_ALIGN,     /* alignment fault (data, PC or SP) */
-	HK_FAULT_STACK,     /* ran into a thread's stack guard page */
+	HK_FAULT_NULL,     /* access below HK_USER_BASE */
+	HK_FAULT_UNMAPPED, /* access to an unmapped user address */
+	HK_FAULT_WRITE_RO, /* write to a read-only page (e.g. its own text) */
+	HK_FAULT_EXEC_NX,  /* execute from a non-executable page */
+	HK_FAULT_KERNEL,   /* access to a kernel (upper-half) address */
+	HK_FAULT_UNDEF,    /* undefined or privileged instruction */
+	HK_FAULT_ALIGN,    /* alignment fault (data, PC or SP) */
+	HK_FAULT_STACK,    /* ran into a thread's stack guard page */
 	HK_FAULT_OTHER,
 	HK_FAULT_COUNT
 };
@@ -101,7 +103,7 @@ struct hk_core_stat {
 	uint64_t ticks;       /* timer ticks taken on this core */
 	uint64_t preemptions; /* threads preempted by the tick */
 	uint64_t idle_wakeups;
-	int32_t claimed_by;   /* pid claiming this core, or -1 */
+	int32_t claimed_by; /* pid claiming this core, or -1 */
 	uint32_t online;
 };
 
@@ -119,14 +121,14 @@ enum hk_proc_state { HK_PROC_FREE = 0, HK_PROC_RUNNING = 1, HK_PROC_ZOMBIE = 2 }
 struct hk_proc_info {
 	char name[24];
 	int32_t pid;
-	uint32_t state; /* enum hk_proc_state of the current instance */
+	uint32_t state;   /* enum hk_proc_state of the current instance */
 	uint32_t restart; /* 0 never, 1 on-failure, 2 always */
 	uint32_t max_restarts;
 	int32_t expect; /* -1 when the manifest sets none */
 	int32_t claim;  /* -1 when none */
 	uint32_t supervisor;
 	uint64_t cores;
-	uint64_t pages; /* pages the instance holds now */
+	uint64_t pages;  /* pages the instance holds now */
 	uint32_t spawns; /* times this entry was started (restarts = spawns - 1) */
 	uint32_t pad;
 	uint32_t halt_when_done; /* node setting, same in every entry */
@@ -146,9 +148,9 @@ struct hk_exit_info {
 
 struct hk_dev_info {
 	char name[32];
-	uint64_t va;   /* where it is mapped in the caller */
+	uint64_t va; /* where it is mapped in the caller */
 	uint64_t size;
-	uint32_t irq;  /* interrupt ID, 0 if none */
+	uint32_t irq; /* interrupt ID, 0 if none */
 	uint32_t pad;
 };
 

@@ -47,7 +47,8 @@ int main(void)
 		hk_yield();
 	uint64_t yl = count() - t0 - empty;
 	hk_thread_join(t);
-	printf("bench: null syscall round trip: %llu instructions\n", (unsigned long long)(sys / N));
+	printf("bench: null syscall round trip: %llu instructions\n",
+	       (unsigned long long)(sys / N));
 	printf("bench: yield to another thread on the same core: %llu instructions per switch\n",
 	       (unsigned long long)(yl / (2 * N)));
 	return 0;

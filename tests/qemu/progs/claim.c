@@ -31,12 +31,13 @@ int main(int argc, char **argv)
 			polls++;
 	if (hk_core_stat(core, &a) || hk_core_stat(other, &oa))
 		hk_fail("core_stat");
-	printf("claim: core %u for %d us: %llu polls; switches +%llu, ticks +%llu, preemptions +%llu;"
-	       " core %u ticks +%llu\n",
-	       core, POLL_US, (unsigned long long)polls, (unsigned long long)(a.switches - b.switches),
-	       (unsigned long long)(a.ticks - b.ticks),
-	       (unsigned long long)(a.preemptions - b.preemptions), other,
-	       (unsigned long long)(oa.ticks - ob.ticks));
+	printf(
+	    "claim: core %u for %d us: %llu polls; switches +%llu, ticks +%llu, preemptions +%llu;"
+	    " core %u ticks +%llu\n",
+	    core, POLL_US, (unsigned long long)polls, (unsigned long long)(a.switches - b.switches),
+	    (unsigned long long)(a.ticks - b.ticks),
+	    (unsigned long long)(a.preemptions - b.preemptions), other,
+	    (unsigned long long)(oa.ticks - ob.ticks));
 	if (a.switches != b.switches || a.ticks != b.ticks || a.preemptions != b.preemptions)
 		hk_fail("the claimed core was shared or preempted");
 	if (oa.ticks - ob.ticks < 10)

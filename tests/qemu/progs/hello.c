@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 			hk_fail("dev_info: %s", hk_strerror((int)rc));
 		uint32_t magic = *(volatile uint32_t *)(uintptr_t)d.va;
 		printf("hello: device %s mapped at 0x%llx, irq %u, magic 0x%x: %s\n", d.name,
-		       (unsigned long long)d.va, d.irq, magic, magic == 0x74726976 ? "ok" : "WRONG");
+		       (unsigned long long)d.va, d.irq, magic,
+		       magic == 0x74726976 ? "ok" : "WRONG");
 		if (magic != 0x74726976)
 			return 1;
 	} else if (argc > 2 && !strcmp(argv[2], "nodev")) {

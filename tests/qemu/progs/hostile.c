@@ -50,7 +50,8 @@ static uint64_t bad_ptr(int out)
 
 static uint64_t bad_len(void)
 {
-	static const uint64_t lens[] = {HK_CONSOLE_MAX + 1, 1ull << 40, ~0ull, 0x7fffffffffffffffull};
+	static const uint64_t lens[] = {HK_CONSOLE_MAX + 1, 1ull << 40, ~0ull,
+	                                0x7fffffffffffffffull};
 	return lens[next() % 4];
 }
 
@@ -60,7 +61,7 @@ static uint64_t junk(void)
 	case 0: return next();
 	case 1: return ~0ull - (next() & 0xff);
 	case 2: return 1ull << (next() % 64);
-	default: return (uint64_t)-(int64_t)(next() & 0xffff);
+	default: return (uint64_t) - (int64_t)(next() & 0xffff);
 	}
 }
 
@@ -77,8 +78,12 @@ static int64_t garbage_call(unsigned *which)
 	case 5: return hk_thread_create(bad_ptr(0) | (next() & 3), junk(), junk());
 	case 6: return hk_futex_wait((const uint32_t *)(uintptr_t)(bad_ptr(0) | 1), 0, 1000);
 	case 7: return hk_futex_wait((const uint32_t *)(uintptr_t)bad_ptr(0), (uint32_t)junk(), 1);
-	case 8: return hk_futex_wake((const uint32_t *)(uintptr_t)(bad_ptr(0) | 2), (unsigned)junk());
-	case 9: return hk_brk(next() % 2 ? 0x10000 + (next() & 0xfff) : (1ull << 40) + junk() % 4096);
+	case 8:
+		return hk_futex_wake((const uint32_t *)(uintptr_t)(bad_ptr(0) | 2),
+		                     (unsigned)junk());
+	case 9:
+		return hk_brk(next() % 2 ? 0x10000 + (next() & 0xfff)
+		                         : (1ull << 40) + junk() % 4096);
 	case 10: return hk_core_stat((unsigned)(8 + next() % 1000), 0);
 	case 11: return hk_core_stat(0, (struct hk_core_stat *)(uintptr_t)bad_ptr(1));
 	case 12: return hk_kstat((struct hk_kstat *)(uintptr_t)bad_ptr(1));
@@ -102,8 +107,8 @@ int main(void)
 		uint64_t seed = rng;
 		int64_t r = garbage_call(&which);
 		if (r >= 0)
-			hk_fail("call %ld (kind %u, seed 0x%llx) returned %lld instead of an error", i,
-			        which, (unsigned long long)seed, (long long)r);
+			hk_fail("call %ld (kind %u, seed 0x%llx) returned %lld instead of an error",
+			        i, which, (unsigned long long)seed, (long long)r);
 		errs[-r < 32 ? -r : 0]++;
 	}
 	printf("hostile: %d garbage calls, every one refused:", CALLS);

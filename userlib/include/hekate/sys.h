@@ -14,16 +14,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HK_UNPAREN(...) __VA_ARGS__
-#define HK_CALL(m, ...) m(__VA_ARGS__) /* expands the arguments before m sees them */
-#define HK_W(x)         ((uint64_t)(uintptr_t)(x))
-#define HK_SC_0(n, ...) hk_raw_syscall(n, 0, 0, 0, 0, 0, 0)
-#define HK_SC_1(n, a)   hk_raw_syscall(n, HK_W(a), 0, 0, 0, 0, 0)
-#define HK_SC_2(n, a, b) hk_raw_syscall(n, HK_W(a), HK_W(b), 0, 0, 0, 0)
+#define HK_UNPAREN(...)     __VA_ARGS__
+#define HK_CALL(m, ...)     m(__VA_ARGS__) /* expands the arguments before m sees them */
+#define HK_W(x)             ((uint64_t)(uintptr_t)(x))
+#define HK_SC_0(n, ...)     hk_raw_syscall(n, 0, 0, 0, 0, 0, 0)
+#define HK_SC_1(n, a)       hk_raw_syscall(n, HK_W(a), 0, 0, 0, 0, 0)
+#define HK_SC_2(n, a, b)    hk_raw_syscall(n, HK_W(a), HK_W(b), 0, 0, 0, 0)
 #define HK_SC_3(n, a, b, c) hk_raw_syscall(n, HK_W(a), HK_W(b), HK_W(c), 0, 0, 0)
 
 #define HK_STUB(nr, name, rights, nargs, params, args)                                             \
-	static inline int64_t hk_##name params { return HK_CALL(HK_SC_##nargs, nr, HK_UNPAREN args); }
+	static inline int64_t hk_##name params                                                     \
+	{                                                                                          \
+		return HK_CALL(HK_SC_##nargs, nr, HK_UNPAREN args);                                \
+	}
 HK_SYSCALLS(HK_STUB)
 #undef HK_STUB
 

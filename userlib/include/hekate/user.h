@@ -14,7 +14,10 @@
 typedef struct {
 	uint32_t state; /* 0 free, 1 locked, 2 locked with waiters */
 } hk_mutex_t;
-#define HK_MUTEX_INIT {0}
+#define HK_MUTEX_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
 void hk_mutex_lock(hk_mutex_t *m);
 void hk_mutex_unlock(hk_mutex_t *m);
 
