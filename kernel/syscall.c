@@ -112,7 +112,7 @@ static int64_t sys_sleep_us(struct proc *p, const uint64_t *a)
  * the call stays bounded; returns the new break (userlib calls again until
  * it reaches what it wants). end = 0 asks for the current break.
  */
-static int64_t sys_brk(struct proc *p, const uint64_t *a)
+static int64_t brk_locked(struct proc *p, const uint64_t *a)
 {
 	uint64_t end = a[0];
 	if (!end)
@@ -130,6 +130,14 @@ static int64_t sys_brk(struct proc *p, const uint64_t *a)
 	}
 	p->heap_end = end < p->heap_mapped ? end : p->heap_mapped;
 	return (int64_t)p->heap_end;
+}
+
+static int64_t sys_brk(struct proc *p, const uint64_t *a)
+{
+	ck_spinlock_fas_lock(&proc_lock);
+	int64_t r = brk_locked(p, a);
+	ck_spinlock_fas_unlock(&proc_lock);
+	return r;
 }
 
 static int64_t sys_core_stat(struct proc *p, const uint64_t *a)
