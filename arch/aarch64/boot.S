@@ -84,15 +84,20 @@ early_map:
 	cmp	x1, x2
 	b.lo	4b
 	dsb	sy
-	ldr	x1, =MAIR_VALUE
-	msr	mair_el1, x1
+	mov	x1, x0
+	b	mmu_on			// tail call: returns to our caller
+
+/* MMU on with TTBR0 = x0, TTBR1 = x1 (physical), MAIR/TCR as regs.h says. Clobbers x1, x2. */
+mmu_on:
+	ldr	x2, =MAIR_VALUE
+	msr	mair_el1, x2
+	msr	ttbr0_el1, x0
+	msr	ttbr1_el1, x1
 	ldr	x1, =TCR_VALUE
 	mrs	x2, id_aa64mmfr0_el1
 	and	x2, x2, #7		// PARange -> IPS
 	bfi	x1, x2, #32, #3
 	msr	tcr_el1, x1
-	msr	ttbr0_el1, x0
-	msr	ttbr1_el1, x0
 	isb
 	tlbi	vmalle1
 	dsb	nsh
@@ -118,25 +123,10 @@ secondary_entry:
 	b.ne	6f
 	bl	el2_to_el1
 6:	msr	daifset, #0xf
-	ldr	x1, =MAIR_VALUE
-	msr	mair_el1, x1
-	ldr	x1, =TCR_VALUE
-	mrs	x2, id_aa64mmfr0_el1
-	and	x2, x2, #7
-	bfi	x1, x2, #32, #3
-	msr	tcr_el1, x1
 	adrp	x0, early_l1
-	msr	ttbr0_el1, x0
 	adrp	x1, aarch64_kernel_root
 	ldr	x1, [x1, :lo12:aarch64_kernel_root]
-	msr	ttbr1_el1, x1
-	isb
-	tlbi	vmalle1
-	dsb	nsh
-	isb
-	ldr	x1, =(SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
-	msr	sctlr_el1, x1
-	isb
+	bl	mmu_on
 	ldr	x0, =secondary_high
 	br	x0
 
