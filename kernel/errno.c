@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <hekate/errno.h>
+#include <hekate/syscalls.h>
 
 const char *hk_strerror(int err)
 {
@@ -26,4 +27,22 @@ const char *hk_strerror(int err)
 	case HK_ECHILD: return "no child to wait for";
 	}
 	return "unknown error";
+}
+
+static const char *const fault_names[HK_FAULT_COUNT] = {
+    [HK_FAULT_NONE] = "none",
+    [HK_FAULT_NULL] = "null pointer dereference",
+    [HK_FAULT_UNMAPPED] = "access to unmapped memory",
+    [HK_FAULT_WRITE_RO] = "write to read-only memory",
+    [HK_FAULT_EXEC_NX] = "execute from non-executable memory",
+    [HK_FAULT_KERNEL] = "access to kernel memory",
+    [HK_FAULT_UNDEF] = "undefined instruction",
+    [HK_FAULT_ALIGN] = "alignment fault",
+    [HK_FAULT_STACK] = "stack overflow",
+    [HK_FAULT_OTHER] = "other fault",
+};
+
+const char *hk_fault_name(unsigned kind)
+{
+	return kind < HK_FAULT_COUNT ? fault_names[kind] : "unknown fault";
 }

@@ -5,20 +5,8 @@
  * the details to the supervisor.
  */
 #include "proc.h"
+#include <hekate/errno.h>
 #include <hekate/kprintf.h>
-
-static const char *const cause_names[HK_FAULT_COUNT] = {
-    [HK_FAULT_NONE] = "none",
-    [HK_FAULT_NULL] = "null pointer dereference",
-    [HK_FAULT_UNMAPPED] = "access to unmapped memory",
-    [HK_FAULT_WRITE_RO] = "write to read-only memory",
-    [HK_FAULT_EXEC_NX] = "execute from non-executable memory",
-    [HK_FAULT_KERNEL] = "access to kernel memory",
-    [HK_FAULT_UNDEF] = "undefined instruction",
-    [HK_FAULT_ALIGN] = "alignment fault",
-    [HK_FAULT_STACK] = "stack overflow",
-    [HK_FAULT_OTHER] = "other fault",
-};
 
 /* 1 if addr lies in the guard page below some thread slot's stack. */
 static int in_stack_guard(uint64_t addr)
@@ -52,15 +40,13 @@ static enum hk_fault classify(const struct arch_fault *f)
 	return f->write ? HK_FAULT_WRITE_RO : HK_FAULT_OTHER;
 }
 
-const char *fault_name(unsigned kind) { return kind < HK_FAULT_COUNT ? cause_names[kind] : "?"; }
-
 void kernel_user_fault(const struct arch_fault *f)
 {
 	struct thread *t = current();
 	struct proc *p = t->proc;
 	enum hk_fault kind = classify(f);
 	kprintf("fault: process '%s' pid %d thread %d cpu %u: %s (%s%s) pc 0x%llx addr 0x%llx\n",
-	        p->name, p->pid, t->tid, t->cpu, cause_names[kind], f->what,
+	        p->name, p->pid, t->tid, t->cpu, hk_fault_name(kind), f->what,
 	        f->write  ? ", write"
 	        : f->exec ? ", exec"
 	                  : "",

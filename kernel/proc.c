@@ -262,8 +262,8 @@ int proc_spawn(unsigned index, int *pid)
 		return -HK_EINVAL;
 	const struct man_proc *mp = &man->procs[index];
 	lock();
-	struct proc *p = instance_of(index) ? NULL : slot_get(index);
 	int busy = instance_of(index) != NULL;
+	struct proc *p = busy ? NULL : slot_get(index);
 	unlock();
 	if (!p)
 		return busy ? -HK_EBUSY : -HK_ETOOMANY;

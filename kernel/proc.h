@@ -164,8 +164,6 @@ void proc_exit(int status) __attribute__((noreturn));
 void proc_thread_exit(void) __attribute__((noreturn));
 /* End the current process with the given exit record (first cause wins). */
 void proc_end(const struct hk_exit_info *why) __attribute__((noreturn));
-/* Name of an enum hk_fault, for post-mortems. */
-const char *fault_name(unsigned kind);
 /* Reap a dead thread after its CPU switched away (sched.c). */
 void proc_reap_thread(struct thread *t);
 int proc_wait(uint64_t uout, uint64_t timeout_us);

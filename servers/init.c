@@ -18,17 +18,6 @@ static struct hk_proc_info info[HK_MAX_PROCS];
 static unsigned restarts[HK_MAX_PROCS];
 static unsigned nprocs, failures, idle_said;
 
-static const char *const fault_names[HK_FAULT_COUNT] = {"none",
-                                                        "null pointer dereference",
-                                                        "access to unmapped memory",
-                                                        "write to read-only memory",
-                                                        "execute from non-executable memory",
-                                                        "access to kernel memory",
-                                                        "undefined instruction",
-                                                        "alignment fault",
-                                                        "stack overflow",
-                                                        "other fault"};
-
 static void start(unsigned i)
 {
 	int64_t pid = hk_spawn(i);
@@ -49,9 +38,8 @@ static void report(const struct hk_exit_info *e)
 	else if (e->cause == HK_CAUSE_FAULT)
 		printf("init: %s (pid %d) killed by a fault: %s, thread %d pc 0x%llx addr 0x%llx, "
 		       "%llu pages freed\n",
-		       name, e->pid, e->fault < HK_FAULT_COUNT ? fault_names[e->fault] : "?",
-		       e->tid, (unsigned long long)e->pc, (unsigned long long)e->addr,
-		       (unsigned long long)e->pages_freed);
+		       name, e->pid, hk_fault_name(e->fault), e->tid, (unsigned long long)e->pc,
+		       (unsigned long long)e->addr, (unsigned long long)e->pages_freed);
 	else
 		printf("init: %s (pid %d) killed, %llu pages freed\n", name, e->pid,
 		       (unsigned long long)e->pages_freed);

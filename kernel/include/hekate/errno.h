@@ -31,4 +31,7 @@ enum hk_err {
 
 const char *hk_strerror(int err);
 
+/* Name of an enum hk_fault (<hekate/syscalls.h>), as post-mortems print it. */
+const char *hk_fault_name(unsigned kind);
+
 #endif
