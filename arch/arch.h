@@ -169,6 +169,22 @@ unsigned arch_vm_asids(void);
 /* One line on the user-space protections in force (PAN and friends). */
 void arch_vm_describe(char *buf, size_t n);
 
+/*
+ * The packet window's fast path (kernel/kan.c): the kernel keeps pointers
+ * to the window's last-level entries and flips pages by writing them, with
+ * no table walk and no allocation. Entries for consecutive pages are
+ * consecutive up to the end of their table (ARCH_PT_LEAF_PAGES per table;
+ * a va aligned to ARCH_PT_LEAF_PAGES pages starts a table).
+ */
+/* The last-level entry of va, creating tables on the way; NULL if out of pages. */
+uint64_t *arch_pt_leaf(uint64_t root, uint64_t va, struct pt_alloc *a);
+/* Fill an empty entry (prot: PT_R, PT_W; never owned, never executable). */
+void arch_pte_set(uint64_t *e, uint64_t pa, unsigned prot);
+/* Empty an entry; returns the PA it mapped (0 if none). Flush the TLB after. */
+uint64_t arch_pte_clear(uint64_t *e);
+/* Drop the TLB entry of user va in asid: on this CPU only (local) or on all CPUs. */
+void arch_tlb_flush_page(uint64_t va, unsigned asid, int local);
+
 /* --- MMIO ------------------------------------------------------------ */
 uint32_t arch_mmio_read32(uint64_t pa);
 

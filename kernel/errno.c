@@ -25,6 +25,9 @@ const char *hk_strerror(int err)
 	case HK_E2BIG: return "too big";
 	case HK_EBADMAN: return "bad manifest";
 	case HK_ECHILD: return "no child to wait for";
+	case HK_ENOBUFS: return "no packet buffers (quota, window or pool)";
+	case HK_EBADPKT: return "malformed packet";
+	case HK_ESPOOF: return "source address not the sender's";
 	}
 	return "unknown error";
 }

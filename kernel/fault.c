@@ -4,6 +4,7 @@
  * process. Only the faulting process is touched; the exit record carries
  * the details to the supervisor.
  */
+#include "kan.h"
 #include "proc.h"
 #include <hekate/errno.h>
 #include <hekate/kprintf.h>
@@ -53,5 +54,6 @@ void kernel_user_fault(const struct arch_fault *f)
 	        (unsigned long long)f->pc, (unsigned long long)f->addr);
 	struct hk_exit_info why = {
 	    .cause = HK_CAUSE_FAULT, .fault = kind, .tid = t->tid, .pc = f->pc, .addr = f->addr};
+	kan_proc_fault(p);
 	proc_end(&why);
 }

@@ -6,6 +6,7 @@
  * Every failure on the way is a clear message and HK_EXIT_BOOT_FAIL.
  */
 #include "kernel.h"
+#include "kan.h"
 #include "proc.h"
 #include <ck_pr.h>
 #include <hekate/cpio.h>
@@ -252,6 +253,11 @@ void kmain(const struct arch_boot_args *args)
 	const void *img = NULL;
 	size_t len = 0;
 	int have_image = load_boot_image(&img, &len);
+	if (have_image) {
+		static const struct hk_addr dflt = {HK_KAN_PREFIX_DEFAULT};
+		kan_boot(manifest.has_kan_prefix ? &manifest.kan_prefix : &dflt,
+		         manifest.kan_pages ? manifest.kan_pages : HK_KAN_PAGES_DEF);
+	}
 	sched_init_cpu(0, &idle_threads[0]);
 	start_cpus();
 	if (have_image)

@@ -21,6 +21,7 @@
 #include <hekate/errno.h>
 #include <hekate/fmt.h>
 #include <hekate/manifest.h>
+#include <kan/ipv6.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,11 +59,15 @@ enum key {
 	K_DEVICE,
 	K_EXPECT,
 	K_SUPERVISOR,
+	K_KAN_QUOTA,
+	K_KAN_EPS,
+	K_UPLINK,
 	K_COUNT,
 };
 
 static const char *const key_names[K_COUNT] = {
     "bin", "args", "cores", "claim", "restart", "max-restarts", "device", "expect", "supervisor",
+    "kan-quota", "kan-endpoints", "uplink",
 };
 
 /*
@@ -389,6 +394,19 @@ static int apply_key(const struct ctx *c, struct man_proc *p, enum key k, const 
 	case K_RESTART: return parse_restart(c, p, t);
 	case K_DEVICE: return add_device(c, p, t);
 	case K_SUPERVISOR: p->supervisor = 1; return 0;
+	case K_UPLINK: p->uplink = 1; return 0;
+	case K_KAN_QUOTA:
+		rc = num_value(c, t, HK_PKT_SLOTS, &v);
+		if (!rc && !v)
+			return fail(c, HK_EBADMAN, "kan-quota must be at least 1");
+		p->kan_quota = (unsigned)v;
+		return rc;
+	case K_KAN_EPS:
+		rc = num_value(c, t, HK_KAN_MAX_EPS, &v);
+		if (!rc && !v)
+			return fail(c, HK_EBADMAN, "kan-endpoints must be at least 1");
+		p->kan_eps = (unsigned)v;
+		return rc;
 	case K_CLAIM:
 		rc = num_value(c, t, MAN_MAX_CORES - 1, &v);
 		p->claim = rc ? -1 : (int)v;
@@ -418,12 +436,13 @@ static int proc_key(const struct ctx *c, struct man_proc *p, const struct tok *t
 	}
 	if (k < 0)
 		return fail(c, HK_EBADMAN, "unknown key '%s'", show(c, 0, t->key, t->keylen));
-	if (k == K_SUPERVISOR && t->has_val)
-		return fail(c, HK_EBADMAN, "'supervisor' takes no value");
-	if (k != K_SUPERVISOR && !t->has_val)
+	int bare = k == K_SUPERVISOR || k == K_UPLINK;
+	if (bare && t->has_val)
+		return fail(c, HK_EBADMAN, "'%s' takes no value", key_names[k]);
+	if (!bare && !t->has_val)
 		return fail(c, HK_EBADMAN, "key '%s' needs a value (%s=...)", key_names[k],
 		            key_names[k]);
-	if (k != K_SUPERVISOR && !t->vallen)
+	if (!bare && !t->vallen)
 		return fail(c, HK_EBADMAN, "empty value for '%s'", key_names[k]);
 	if (k != K_DEVICE && (*seen & (1u << k)))
 		return fail(c, HK_EBADMAN, "key '%s' given twice", key_names[k]);
@@ -437,6 +456,9 @@ static int check_pair(const struct ctx *c, const struct man_proc *p, const struc
 	if (!strcmp(p->name, q->name))
 		return fail(c, HK_EBADMAN, "duplicate process name '%s' (first on line %u)",
 		            p->name, q->line);
+	if (p->uplink && q->uplink)
+		return fail(c, HK_EBADMAN, "a second uplink '%s' (first '%s' on line %u)", p->name,
+		            q->name, q->line);
 	if (p->supervisor && q->supervisor)
 		return fail(c, HK_EBADMAN, "a second supervisor '%s' (first '%s' on line %u)",
 		            p->name, q->name, q->line);
@@ -470,6 +492,10 @@ static int finish_proc(const struct ctx *c, struct man_proc *p, unsigned seen)
 			            p->name, p->claim, p->claim);
 		p->cores = want;
 	}
+	if (!p->kan_quota)
+		p->kan_quota = HK_KAN_QUOTA_DEF;
+	if (!p->kan_eps)
+		p->kan_eps = HK_KAN_EPS_DEF;
 	if (!(seen & (1u << K_MAX_RESTARTS)))
 		p->max_restarts = p->restart == MAN_RESTART_NEVER ? 0 : 3;
 	else if (p->restart == MAN_RESTART_NEVER)
@@ -515,7 +541,39 @@ static int parse_proc(const struct ctx *c, struct lcur *lc)
 	return 0;
 }
 
-/* "set KEY=VALUE"; the only key is halt=when-done. */
+/* One set key's value into the manifest. */
+static int apply_set(const struct ctx *c, const struct tok *t)
+{
+	struct manifest *m = c->m;
+	uint64_t v;
+	if (eq(t->key, t->keylen, "halt")) {
+		if (!eq(t->val, t->vallen, "when-done"))
+			return fail(c, HK_EBADMAN, "set halt=%s: expected halt=when-done",
+			            show(c, 1, t->val, t->vallen));
+		m->halt_when_done = 1;
+		return 0;
+	}
+	if (eq(t->key, t->keylen, "kan-prefix")) {
+		if (kan_prefix_parse(t->val, t->vallen, &m->kan_prefix))
+			return fail(c, HK_EBADMAN,
+			            "set kan-prefix=%s: expected an IPv6 /64 such as fd00:1::/64",
+			            show(c, 1, t->val, t->vallen));
+		m->has_kan_prefix = 1;
+		return 0;
+	}
+	if (eq(t->key, t->keylen, "kan-pages")) {
+		int rc = num_value(c, t, MAN_KAN_PAGES_MAX, &v);
+		if (!rc && v < MAN_KAN_PAGES_MIN)
+			return fail(c, HK_EBADMAN, "set kan-pages=%llu: at least %u",
+			            (unsigned long long)v, MAN_KAN_PAGES_MIN);
+		m->kan_pages = (uint32_t)v;
+		return rc;
+	}
+	return fail(c, HK_EBADMAN, "set: unknown key '%s' (known: halt, kan-prefix, kan-pages)",
+	            show(c, 0, t->key, t->keylen));
+}
+
+/* "set KEY=VALUE" */
 static int parse_set(const struct ctx *c, struct lcur *lc)
 {
 	struct tok t;
@@ -525,15 +583,11 @@ static int parse_set(const struct ctx *c, struct lcur *lc)
 		return rc;
 	if (rc == 0 || !t.has_val)
 		return fail(c, HK_EBADMAN, "set needs KEY=VALUE");
-	if (!eq(t.key, t.keylen, "halt"))
-		return fail(c, HK_EBADMAN, "set: unknown key '%s' (known: halt)",
-		            show(c, 0, t.key, t.keylen));
 	if (!t.vallen)
-		return fail(c, HK_EBADMAN, "empty value for 'halt'");
-	if (!eq(t.val, t.vallen, "when-done"))
-		return fail(c, HK_EBADMAN, "set halt=%s: expected halt=when-done",
-		            show(c, 1, t.val, t.vallen));
-	c->m->halt_when_done = 1;
+		return fail(c, HK_EBADMAN, "empty value for '%s'", show(c, 0, t.key, t.keylen));
+	rc = apply_set(c, &t);
+	if (rc)
+		return rc;
 	rc = next_token(c, lc, &t);
 	if (rc < 0)
 		return rc;

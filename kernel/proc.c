@@ -10,6 +10,7 @@
  * Locking: proc_lock (proc.h) guards the tables and lifecycle fields.
  */
 #include "proc.h"
+#include "kan.h"
 #include "kernel.h"
 #include <ck_pr.h>
 #include <hekate/cpio.h>
@@ -113,6 +114,7 @@ static int thread_new(struct proc *p, uint64_t pc, uint64_t *sp_io, uint64_t a0,
 	                   pc, sp, a0, a1);
 	p->threads[tid] = t;
 	p->nthreads++;
+	p->cpumask |= 1ull << cpu; /* before the thread can run: the KAN's TLB flush reads it */
 	cpus[cpu].nthreads++;
 	if (claims)
 		cpus[cpu].claimed_by = p->pid;
@@ -217,6 +219,9 @@ static int load(struct proc *p, const struct man_proc *mp, struct thread **t0)
 	}
 	uint64_t sp = 0, argv = 0;
 	rc = vm_create(p);
+	struct kan_limits lim = {mp->kan_quota, mp->kan_eps, mp->uplink};
+	if (!rc)
+		rc = kan_proc_init(p, &lim);
 	if (!rc)
 		rc = load_segments(p, f.data, &ei);
 	if (!rc)
@@ -278,6 +283,7 @@ int proc_spawn(unsigned index, int *pid)
 		if (t0 || p->nthreads)
 			panic("spawn: failed after its first thread existed");
 		unlock();
+		kan_proc_exit(p);
 		vm_destroy(p);
 		lock();
 		p->state = P_FREE;
@@ -362,6 +368,7 @@ static void supervisor_gone(const struct proc *p)
 static void proc_finish(struct proc *p)
 {
 	uint64_t held = p->pages;
+	kan_proc_exit(p);
 	vm_destroy(p);
 	if (p->pages)
 		panic("proc %s: %llu pages still counted after destroy", p->name,

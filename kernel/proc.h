@@ -82,6 +82,9 @@ struct proc {
 	unsigned nthreads; /* not yet reaped */
 	int dying;
 	struct hk_exit_info exit;
+	/* the KAN (kernel/kan.c) */
+	struct kan_proc *kan;
+	uint64_t cpumask; /* CPUs its threads were placed on (only grows) */
 };
 
 struct cpu {
@@ -143,6 +146,11 @@ int vm_copy_out(struct proc *p, uint64_t uva, const void *src, size_t len);
 int vm_check(struct proc *p, uint64_t uva, size_t len, unsigned need);
 /* Write into a page of p that the kernel mapped (loader): bypasses the write check. */
 int vm_poke(struct proc *p, uint64_t uva, const void *src, size_t len);
+/* The last-level page-table entry of va, creating tables (counted in p->pages). */
+uint64_t *vm_leaf(struct proc *p, uint64_t va);
+/* A zeroed kernel page charged to p (p->pages), e.g. a receive ring; 0 if none. */
+uint64_t vm_kernel_page(struct proc *p);
+void vm_kernel_page_free(struct proc *p, uint64_t pa);
 
 /* --- proc.c --- */
 extern ck_spinlock_fas_t proc_lock;

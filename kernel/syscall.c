@@ -7,6 +7,7 @@
  * the documented limits. Rights are checked here, before any handler runs.
  */
 #include "kernel.h"
+#include "kan.h"
 #include "proc.h"
 #include <ck_pr.h>
 #include <hekate/errno.h>
@@ -212,4 +213,139 @@ static int64_t sys_time_us(struct proc *p, const uint64_t *a)
 {
 	(void)p, (void)a;
 	return (int64_t)time_us();
+}
+
+/* --- the KAN (kernel/kan.c checks everything; these only move descriptors) --- */
+
+static int64_t sys_kan_self(struct proc *p, const uint64_t *a)
+{
+	struct hk_kan_self s;
+	kan_self(p, &s);
+	return vm_copy_out(p, a[0], &s, sizeof(s));
+}
+
+static int64_t sys_kan_bind(struct proc *p, const uint64_t *a) { return kan_bind(p, a[0], a[1]); }
+
+static int64_t sys_kan_close(struct proc *p, const uint64_t *a)
+{
+	if (a[0] == p->kan->primary)
+		return -HK_EPERM; /* the spawn-time address lives as long as the process */
+	return kan_close(p, a[0]);
+}
+
+/* A vector count: 1..HK_KAN_BATCH. */
+static int batch(uint64_t n) { return !n ? -HK_EINVAL : n > HK_KAN_BATCH ? -HK_E2BIG : 0; }
+
+static int64_t sys_kan_alloc(struct proc *p, const uint64_t *a)
+{
+	struct hk_pkt d[HK_KAN_BATCH];
+	int rc = batch(a[1]);
+	if (!rc)
+		rc = vm_check(p, a[0], a[1] * sizeof(d[0]), PT_W);
+	if (rc)
+		return rc;
+	unsigned n = 0;
+	for (; n < a[1]; n++) {
+		int64_t v = kan_alloc1(p);
+		if (v < 0) {
+			if (!n)
+				return v;
+			break;
+		}
+		d[n] = hk_pkt_unpack((uint64_t)v);
+	}
+	rc = vm_copy_out(p, a[0], d, n * sizeof(d[0]));
+	for (unsigned i = 0; rc && i < n; i++)
+		kan_free1(p, d[i]); /* the caller unmapped its own buffer meanwhile */
+	return rc ? rc : n;
+}
+
+/* Apply fn to each descriptor in order; stops at the first failure (count so far, or its error). */
+static int64_t each(struct proc *p, const uint64_t *a, uint64_t flags,
+                    int (*fn)(struct proc *, struct hk_pkt, uint64_t))
+{
+	struct hk_pkt d[HK_KAN_BATCH];
+	int rc = batch(a[1]);
+	if (!rc)
+		rc = vm_copy_in(p, d, a[0], a[1] * sizeof(d[0]));
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < a[1]; i++) {
+		rc = fn(p, d[i], flags);
+		if (rc)
+			return i ? (int64_t)i : rc;
+	}
+	return (int64_t)a[1];
+}
+
+static int free_fn(struct proc *p, struct hk_pkt d, uint64_t flags)
+{
+	(void)flags;
+	return kan_free1(p, d);
+}
+
+static int64_t sys_kan_free(struct proc *p, const uint64_t *a) { return each(p, a, 0, free_fn); }
+
+static int64_t sys_kan_send(struct proc *p, const uint64_t *a)
+{
+	return each(p, a, a[2], kan_send1);
+}
+
+static int64_t sys_kan_recv(struct proc *p, const uint64_t *a)
+{
+	uint32_t hs[HK_KAN_WAIT_MAX];
+	struct hk_pkt d[HK_KAN_BATCH];
+	int rc = a[1] > HK_KAN_WAIT_MAX ? -HK_E2BIG : !a[1] ? -HK_EINVAL : batch(a[3]);
+	if (!rc)
+		rc = vm_copy_in(p, hs, a[0], a[1] * sizeof(hs[0]));
+	if (!rc)
+		rc = vm_check(p, a[2], a[3] * sizeof(d[0]), PT_W);
+	if (rc)
+		return rc;
+	int n = kan_recv(p, hs, (unsigned)a[1], d, (unsigned)a[3], a[4]);
+	if (n <= 0)
+		return n;
+	rc = vm_copy_out(p, a[2], d, (size_t)n * sizeof(d[0]));
+	for (int i = 0; rc && i < n; i++)
+		kan_free1(p, d[i]);
+	return rc ? rc : n;
+}
+
+static int64_t sys_kan_alloc1(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return kan_alloc1(p);
+}
+
+static int64_t sys_kan_free1(struct proc *p, const uint64_t *a)
+{
+	return kan_free1(p, hk_pkt_unpack(a[0]));
+}
+
+static int64_t sys_kan_send1(struct proc *p, const uint64_t *a)
+{
+	return kan_send1(p, hk_pkt_unpack(a[0]), a[1]);
+}
+
+static int64_t sys_kan_recv1(struct proc *p, const uint64_t *a)
+{
+	uint32_t h;
+	struct hk_pkt d;
+	if (a[0] >= HK_KAN_MAX_EPS)
+		return -HK_ENOENT;
+	h = (uint32_t)a[0];
+	int n = kan_recv(p, &h, 1, &d, 1, a[1]);
+	return n < 0 ? n : (int64_t)hk_pkt_pack(d);
+}
+
+static int64_t sys_kan_stat(struct proc *p, const uint64_t *a)
+{
+	union kan_stat_out out;
+	if (a[0] > UINT32_MAX)
+		return -HK_EINVAL;
+	int rc = kan_stat((unsigned)a[0], a[1], &out);
+	if (rc)
+		return rc;
+	size_t len = a[0] == HK_STAT_NODE ? sizeof(out.node) : sizeof(out.c);
+	return vm_copy_out(p, a[2], &out, len);
 }

@@ -155,3 +155,27 @@ int vm_poke(struct proc *p, uint64_t uva, const void *src, size_t len)
 {
 	return copy_user(p, uva, (void *)src, len, PT_R, 1);
 }
+
+uint64_t *vm_leaf(struct proc *p, uint64_t va)
+{
+	struct pt_alloc a = pt_of(p);
+	ck_spinlock_fas_lock(&p->vm_lock);
+	uint64_t *e = arch_pt_leaf(p->root, va, &a);
+	ck_spinlock_fas_unlock(&p->vm_lock);
+	return e;
+}
+
+uint64_t vm_kernel_page(struct proc *p)
+{
+	ck_spinlock_fas_lock(&p->vm_lock);
+	uint64_t pa = vm_page(p);
+	ck_spinlock_fas_unlock(&p->vm_lock);
+	return pa;
+}
+
+void vm_kernel_page_free(struct proc *p, uint64_t pa)
+{
+	ck_spinlock_fas_lock(&p->vm_lock);
+	vm_unpage(p, pa);
+	ck_spinlock_fas_unlock(&p->vm_lock);
+}

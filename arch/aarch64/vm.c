@@ -115,6 +115,43 @@ static uint64_t destroy_level(uint64_t pa, int level, struct pt_alloc *a)
 
 uint64_t arch_pt_destroy(uint64_t root, struct pt_alloc *a) { return destroy_level(root, 1, a); }
 
+uint64_t *arch_pt_leaf(uint64_t root, uint64_t va, struct pt_alloc *a)
+{
+	if (va & (PAGE_SIZE - 1) || va >= USER_LIMIT || !va)
+		return NULL;
+	return walk(root, va, a);
+}
+
+void arch_pte_set(uint64_t *e, uint64_t pa, unsigned prot)
+{
+	/* The entry was empty, so no TLB holds it: publish it for the walker only. */
+	uint64_t v = (pa & ADDR_MASK) | leaf_attrs(prot & (PT_R | PT_W));
+	__atomic_store_n(e, v, __ATOMIC_RELAXED);
+	dsb(ishst);
+}
+
+uint64_t arch_pte_clear(uint64_t *e)
+{
+	uint64_t old = __atomic_exchange_n(e, 0, __ATOMIC_RELAXED);
+	return (old & PTE_VALID) ? (old & ADDR_MASK) : 0;
+}
+
+void arch_tlb_flush_page(uint64_t va, unsigned asid, int local)
+{
+	uint64_t op = (uint64_t)asid << 48 | ((va >> 12) & ((U64(1) << 44) - 1));
+	if (local) {
+		/* Every thread of the address space runs here: no other TLB can hold it. */
+		dsb(nshst);
+		__asm__ volatile("tlbi vale1, %0" ::"r"(op) : "memory");
+		dsb(nsh);
+	} else {
+		dsb(ishst);
+		__asm__ volatile("tlbi vale1is, %0" ::"r"(op) : "memory");
+		dsb(ish);
+	}
+	isb();
+}
+
 void arch_vm_activate(uint64_t root, unsigned asid)
 {
 	if (!root)

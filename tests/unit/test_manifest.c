@@ -77,6 +77,28 @@ static const char full[] =
     "proc idle bin=bin/idle cores=any restart=never expect=0\n"
     "proc t.1_x-y bin=bin/t claim=5 restart=on-failure\n";
 
+static void test_kan_keys(void **state)
+{
+	(void)state;
+	expect_ok("set kan-prefix=fd12:3456:789a:1::/64\nset kan-pages=64\n"
+	          "proc r bin=r supervisor uplink kan-quota=1024 kan-endpoints=8192\n"
+	          "proc w bin=w\n");
+	static const uint8_t want[16] = {0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1};
+	assert_int_equal(man.has_kan_prefix, 1);
+	assert_memory_equal(man.kan_prefix.b, want, 16);
+	assert_int_equal(man.kan_pages, 64);
+	assert_int_equal(man.procs[0].uplink, 1);
+	assert_int_equal(man.procs[0].kan_quota, 1024);
+	assert_int_equal(man.procs[0].kan_eps, 8192);
+	/* defaults */
+	assert_int_equal(man.procs[1].uplink, 0);
+	assert_int_equal(man.procs[1].kan_quota, HK_KAN_QUOTA_DEF);
+	assert_int_equal(man.procs[1].kan_eps, HK_KAN_EPS_DEF);
+	expect_ok("proc r bin=r supervisor\n");
+	assert_int_equal(man.has_kan_prefix, 0);
+	assert_int_equal(man.kan_pages, 0);
+}
+
 static void test_full(void **state)
 {
 	(void)state;
@@ -278,7 +300,29 @@ static void test_errors(void **state)
 	     "manifest line 1: unknown restart policy 'sometimes' (expected never, on-failure or "
 	     "always)"},
 	    {"set colour=blue\nproc i bin=i supervisor\n", -HK_EBADMAN,
-	     "manifest line 1: set: unknown key 'colour' (known: halt)"},
+	     "manifest line 1: set: unknown key 'colour' (known: halt, kan-prefix, kan-pages)"},
+	    {"set kan-prefix=fd00::1/64\n", -HK_EBADMAN,
+	     "manifest line 1: set kan-prefix=fd00::1/64: expected an IPv6 /64 such as fd00:1::/64"},
+	    {"set kan-prefix=fd00::/48\n", -HK_EBADMAN,
+	     "manifest line 1: set kan-prefix=fd00::/48: expected an IPv6 /64 such as fd00:1::/64"},
+	    {"set kan-prefix=ff02::/64\n", -HK_EBADMAN,
+	     "manifest line 1: set kan-prefix=ff02::/64: expected an IPv6 /64 such as fd00:1::/64"},
+	    {"set kan-pages=63\n", -HK_EBADMAN, "manifest line 1: set kan-pages=63: at least 64"},
+	    {"set kan-pages=262145\n", -HK_EBADMAN,
+	     "manifest line 1: kan-pages=262145: above the limit 262144"},
+	    {"set kan-pages=\n", -HK_EBADMAN, "manifest line 1: empty value for 'kan-pages'"},
+	    {"proc a bin=x supervisor kan-quota=0\n", -HK_EBADMAN,
+	     "manifest line 1: kan-quota must be at least 1"},
+	    {"proc a bin=x supervisor kan-quota=1025\n", -HK_EBADMAN,
+	     "manifest line 1: kan-quota=1025: above the limit 1024"},
+	    {"proc a bin=x supervisor kan-endpoints=0\n", -HK_EBADMAN,
+	     "manifest line 1: kan-endpoints must be at least 1"},
+	    {"proc a bin=x supervisor kan-endpoints=8193\n", -HK_EBADMAN,
+	     "manifest line 1: kan-endpoints=8193: above the limit 8192"},
+	    {"proc a bin=x supervisor uplink=yes\n", -HK_EBADMAN,
+	     "manifest line 1: 'uplink' takes no value"},
+	    {"proc a bin=x supervisor uplink\nproc b bin=y uplink\n", -HK_EBADMAN,
+	     "manifest line 2: a second uplink 'b' (first 'a' on line 1)"},
 	    {"set halt=never\n", -HK_EBADMAN,
 	     "manifest line 1: set halt=never: expected halt=when-done"},
 	    {"set halt=\n", -HK_EBADMAN, "manifest line 1: empty value for 'halt'"},
@@ -636,7 +680,8 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full),    cmocka_unit_test(test_minimal_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_kan_keys),    cmocka_unit_test(test_minimal_defaults),
 	    cmocka_unit_test(test_lexical), cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),  cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_fuzz),

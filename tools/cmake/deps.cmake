@@ -22,4 +22,6 @@ set(HEKATE_CORE_SOURCES
   ${CMAKE_SOURCE_DIR}/kernel/bootinfo.c ${CMAKE_SOURCE_DIR}/kernel/pmm.c
   ${CMAKE_SOURCE_DIR}/kernel/errno.c ${CMAKE_SOURCE_DIR}/kernel/lib/fmt.c
   ${CMAKE_SOURCE_DIR}/kernel/elf.c ${CMAKE_SOURCE_DIR}/kernel/cpio.c
-  ${CMAKE_SOURCE_DIR}/kernel/manifest.c)
+  ${CMAKE_SOURCE_DIR}/kernel/manifest.c
+  ${CMAKE_SOURCE_DIR}/kan/ipv6.c ${CMAKE_SOURCE_DIR}/kan/addr.c
+  ${CMAKE_SOURCE_DIR}/kan/pool.c ${CMAKE_SOURCE_DIR}/kan/ep.c)

@@ -27,6 +27,9 @@ enum hk_err {
 	HK_E2BIG = 17,     /* length or count above the documented limit */
 	HK_EBADMAN = 18,   /* malformed boot manifest or image */
 	HK_ECHILD = 19,    /* nothing to wait for */
+	HK_ENOBUFS = 20,   /* packet quota, window or pool exhausted */
+	HK_EBADPKT = 21,   /* malformed IPv6 header or descriptor */
+	HK_ESPOOF = 22,    /* packet source is not one of the sender's addresses */
 };
 
 const char *hk_strerror(int err);

@@ -23,10 +23,19 @@
  *   device=NAME         grant a device (repeatable), e.g. virtio-net.0
  *   expect=N            the exit status the supervisor expects (tests)
  *   supervisor          a bare word: this process may use privileged calls
+ *   kan-quota=N         packet pages it may hold plus have in flight
+ *                       (1..1024, default 256)
+ *   kan-endpoints=N     KAN endpoints it may bind (1..8192, default 16)
+ *   uplink              a bare word: its primary endpoint receives every
+ *                       packet for an address outside the KAN prefix, and
+ *                       it may send from such addresses (at most one)
  * set keys:
  *   halt=when-done      the supervisor halts the node when every other
  *                       process has finished (default: keep running)
+ *   kan-prefix=P/64     the node's KAN prefix (default fd00:6b61:6e00:1::/64)
+ *   kan-pages=N         packet pool pages (64..262144, default 4096)
  */
+#include <hekate/kan.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +47,8 @@
 #define MAN_DEV_MAX   32
 #define MAN_MAX_ARGC  16
 #define MAN_MAX_CORES 64
+#define MAN_KAN_PAGES_MIN 64u
+#define MAN_KAN_PAGES_MAX 262144u
 
 enum man_restart { MAN_RESTART_NEVER, MAN_RESTART_ON_FAILURE, MAN_RESTART_ALWAYS };
 
@@ -56,6 +67,9 @@ struct man_proc {
 	unsigned ndevs;
 	int has_expect;
 	int expect;
+	unsigned kan_quota; /* resolved: never 0 after parsing */
+	unsigned kan_eps;
+	int uplink;
 	unsigned line; /* line number, for later error messages */
 };
 
@@ -63,6 +77,9 @@ struct manifest {
 	unsigned nprocs;
 	struct man_proc procs[MAN_MAX_PROCS];
 	int halt_when_done;
+	int has_kan_prefix;
+	struct hk_addr kan_prefix;
+	uint32_t kan_pages; /* 0 = HK_KAN_PAGES_DEF */
 };
 
 /*

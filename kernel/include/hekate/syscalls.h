@@ -18,6 +18,7 @@
  * X(nr, name, rights, nargs, (params), (args))
  *   rights: HK_R_ANY (every process) or HK_R_SUPERVISOR (manifest `supervisor`)
  */
+#include <hekate/kan.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,9 +47,25 @@
 	X(15, kill, HK_R_SUPERVISOR, 1, (int pid), (pid))                                          \
 	X(16, wait, HK_R_SUPERVISOR, 2, (struct hk_exit_info * out, uint64_t timeout_us),          \
 	  (out, timeout_us))                                                                       \
-	X(17, time_us, HK_R_ANY, 0, (void), ())
+	X(17, time_us, HK_R_ANY, 0, (void), ())                                                    \
+	X(18, kan_self, HK_R_ANY, 1, (struct hk_kan_self * out), (out))                            \
+	X(19, kan_bind, HK_R_ANY, 2, (unsigned n, unsigned depth), (n, depth))                     \
+	X(20, kan_close, HK_R_ANY, 1, (unsigned ep), (ep))                                         \
+	X(21, kan_alloc, HK_R_ANY, 2, (struct hk_pkt * out, unsigned n), (out, n))                 \
+	X(22, kan_free, HK_R_ANY, 2, (const struct hk_pkt *pkts, unsigned n), (pkts, n))           \
+	X(23, kan_send, HK_R_ANY, 3, (const struct hk_pkt *pkts, unsigned n, unsigned flags),      \
+	  (pkts, n, flags))                                                                        \
+	X(24, kan_recv, HK_R_ANY, 5,                                                               \
+	  (const uint32_t *eps, unsigned neps, struct hk_pkt *out, unsigned n,                     \
+	   uint64_t timeout_us),                                                                   \
+	  (eps, neps, out, n, timeout_us))                                                         \
+	X(25, kan_alloc1, HK_R_ANY, 0, (void), ())                                                 \
+	X(26, kan_free1, HK_R_ANY, 1, (uint64_t pkt), (pkt))                                       \
+	X(27, kan_send1, HK_R_ANY, 2, (uint64_t pkt, unsigned flags), (pkt, flags))                \
+	X(28, kan_recv1, HK_R_ANY, 2, (unsigned ep, uint64_t timeout_us), (ep, timeout_us))        \
+	X(29, kan_stat, HK_R_ANY, 3, (unsigned kind, unsigned id, void *out), (kind, id, out))
 
-#define HK_NR_SYSCALLS 18
+#define HK_NR_SYSCALLS 30
 
 /* Limits the calls check (a larger value is -HK_E2BIG or -HK_EINVAL). */
 #define HK_CONSOLE_MAX     4096u          /* bytes per console_write */

@@ -21,6 +21,9 @@
 #define HK_SC_1(n, a)       hk_raw_syscall(n, HK_W(a), 0, 0, 0, 0, 0)
 #define HK_SC_2(n, a, b)    hk_raw_syscall(n, HK_W(a), HK_W(b), 0, 0, 0, 0)
 #define HK_SC_3(n, a, b, c) hk_raw_syscall(n, HK_W(a), HK_W(b), HK_W(c), 0, 0, 0)
+#define HK_SC_4(n, a, b, c, d) hk_raw_syscall(n, HK_W(a), HK_W(b), HK_W(c), HK_W(d), 0, 0)
+#define HK_SC_5(n, a, b, c, d, e)                                                                  \
+	hk_raw_syscall(n, HK_W(a), HK_W(b), HK_W(c), HK_W(d), HK_W(e), 0)
 
 #define HK_STUB(nr, name, rights, nargs, params, args)                                             \
 	static inline int64_t hk_##name params                                                     \

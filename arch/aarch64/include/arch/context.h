@@ -17,4 +17,7 @@ struct arch_fpstate {
 	uint64_t fpsr, fpcr;
 };
 
+/* Last-level page table: 512 entries of 4 KiB pages (2 MiB). */
+#define ARCH_PT_LEAF_PAGES 512u
+
 #endif

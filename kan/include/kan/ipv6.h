@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef KAN_IPV6_H
+#define KAN_IPV6_H
+
+/*
+ * The only parsing the kernel does of a packet a process sends: the fixed
+ * IPv6 header, checked against the descriptor's length, and address
+ * classification. Pure functions over bytes, host-tested with every
+ * malformed class (tests/unit/test_kan_ipv6.c).
+ */
+#include <hekate/kan.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What is wrong with a header; KAN_HDR_OK is 0. */
+enum kan_hdr_err {
+	KAN_HDR_OK = 0,
+	KAN_HDR_BOUNDS,     /* off + len runs past the page, or len is 0 */
+	KAN_HDR_SHORT,      /* fewer than 40 bytes */
+	KAN_HDR_VERSION,    /* version nibble is not 6 */
+	KAN_HDR_LENGTH,     /* payload length + 40 != the descriptor's length */
+	KAN_HDR_HOPLIMIT,   /* hop limit 0 */
+	KAN_HDR_SRC,        /* source is multicast or unspecified */
+	KAN_HDR_DST,        /* destination is unspecified */
+	KAN_HDR_COUNT
+};
+
+/* Check descriptor bounds (off, len within a page of HK_PKT_SIZE) and the
+ * header at page + off. page must hold HK_PKT_SIZE readable bytes. */
+enum kan_hdr_err kan_hdr_check(const uint8_t *page, unsigned off, unsigned len);
+const char *kan_hdr_err_name(enum kan_hdr_err e);
+
+/* Field access on a header already checked. */
+static inline const struct hk_addr *kan_hdr_src(const uint8_t *ip)
+{
+	return (const struct hk_addr *)(ip + 8);
+}
+static inline const struct hk_addr *kan_hdr_dst(const uint8_t *ip)
+{
+	return (const struct hk_addr *)(ip + 24);
+}
+
+int kan_addr_eq(const struct hk_addr *a, const struct hk_addr *b);
+int kan_addr_is_multicast(const struct hk_addr *a);
+int kan_addr_is_unspecified(const struct hk_addr *a);
+/* a lies in the /64 whose first 8 bytes are prefix[0..8) */
+int kan_addr_in_prefix(const struct hk_addr *a, const struct hk_addr *prefix);
+/* prefix's upper 64 bits with interface identifier iid */
+struct hk_addr kan_addr_make(const struct hk_addr *prefix, uint64_t iid);
+uint64_t kan_addr_iid(const struct hk_addr *a);
+
+/*
+ * Parse "fdxx:...::/64"-style text (a /64 prefix; the low 64 bits must be
+ * zero, the /64 is required) into *out. 0 or -HK_EINVAL.
+ */
+int kan_prefix_parse(const char *s, size_t n, struct hk_addr *out);
+/* Format a as RFC 5952 text (longest zero run compressed) into buf (>= 40 bytes). */
+void kan_addr_format(const struct hk_addr *a, char *buf, size_t n);
+
+/* Internet checksum over an IPv6 pseudo-header and upper-layer data. */
+uint16_t kan_l4_checksum(const struct hk_addr *src, const struct hk_addr *dst, uint8_t proto,
+                         const uint8_t *data, size_t len);
+
+#endif

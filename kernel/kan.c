@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The KAN in the running kernel: the packet pool, endpoints, the address
+ * table, each process's packet window, and the calls that move pages
+ * between them (docs/kan.md). The data structures and their rules live in
+ * kan/ (host-tested); this file adds processes, page tables and blocking.
+ *
+ * Locks, in order (after proc_lock and futex_lock, see proc.h):
+ *   kp->lock     one process's window: slot table, held count
+ *   bind_lock    the address table's writers, the endpoint free list
+ *   ep->lock     one endpoint's producers, state and waiter
+ *   cpu->lock, then the page allocator's lock
+ * A page is touched only by the party its pool state names (kan/pool.h), so
+ * moving it between those parties is what the locks serialise.
+ *
+ * In-flight accounting: a QUEUED page is charged to its sender, recorded in
+ * the page as charge = slot << 24 | (pid & 0xffffff). Each process slot has
+ * an atomic account (pid24 << 32 | pages in flight); an uncharge applies
+ * only if the pid still matches, so a page outliving its sender is fine.
+ */
+#include "kan.h"
+#include "proc.h"
+#include <ck_pr.h>
+#include <hekate/errno.h>
+#include <hekate/kprintf.h>
+#include <hekate/pmm.h>
+#include <kan/addr.h>
+#include <kan/ep.h>
+#include <kan/ipv6.h>
+#include <kan/pool.h>
+#include <string.h>
+
+#define NLEAF    (HK_PKT_SLOTS / ARCH_PT_LEAF_PAGES)
+#define SLOT_RO  0x80000000u /* kp->page[]: a shared page mapped read-only */
+#define NO_EP    0xffffu
+#define PID24(p) ((uint32_t)(p) & 0xffffffu)
+
+static struct kan_pool pool;
+static uint64_t pool_pa;
+static struct kan_ep eps[HK_KAN_MAX_EPS];
+static uint64_t ep_ring_pa[HK_KAN_MAX_EPS];
+static uint16_t ep_next[HK_KAN_MAX_EPS]; /* owner's endpoint list, or the free list */
+static uint16_t ep_free_head;
+static uint32_t nbound;
+static struct kan_atab_slot atab_slots[2 * HK_KAN_MAX_EPS];
+static struct kan_atab atab;
+static ck_spinlock_fas_t bind_lock = CK_SPINLOCK_FAS_INITIALIZER;
+static struct hk_addr prefix, kaddr;
+static int32_t uplink_ep = -1;
+static struct hk_kan_counters node_c;
+static struct kan_proc kprocs[MAX_PROCS];
+
+static void count(uint64_t *c, uint64_t n) { ck_pr_add_64(c, n); }
+
+static uint64_t page_pa(uint32_t idx) { return pool_pa + (uint64_t)idx * PAGE_SIZE; }
+static uint8_t *page_kva(uint32_t idx) { return arch_phys_to_virt(page_pa(idx)); }
+
+/* --- boot ------------------------------------------------------------ */
+
+static void *boot_array(size_t bytes)
+{
+	uint64_t pa;
+	size_t n = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (page_alloc_run(n, &pa))
+		panic("kan: no memory for a %zu-byte table", bytes);
+	return arch_phys_to_virt(pa);
+}
+
+void kan_boot(const struct hk_addr *pfx, uint32_t npages)
+{
+	prefix = *pfx;
+	kaddr = kan_addr_make(&prefix, 1);
+	if (page_alloc_run(npages, &pool_pa))
+		panic("kan: no room for a packet pool of %u pages", npages);
+	struct kan_page *meta = boot_array(npages * sizeof(struct kan_page));
+	uint32_t *stack = boot_array(npages * sizeof(uint32_t));
+	kan_pool_init(&pool, meta, stack, npages);
+	kan_atab_init(&atab, atab_slots, 2 * HK_KAN_MAX_EPS);
+	for (uint32_t i = 0; i < HK_KAN_MAX_EPS; i++)
+		ep_next[i] = (uint16_t)(i + 1 < HK_KAN_MAX_EPS ? i + 1 : NO_EP);
+	ep_free_head = 0;
+	char a[48];
+	kan_addr_format(&prefix, a, sizeof(a));
+	kprintf("kan: prefix %s/64, kernel ::1, %u packet pages\n", a, npages);
+}
+
+/* --- accounting -------------------------------------------------------- */
+
+static int32_t charge_of(const struct proc *p) { return (int32_t)(p->slot << 24 | PID24(p->pid)); }
+
+static void charge(struct kan_proc *kp) { ck_pr_inc_64(&kp->acct); }
+
+static void uncharge(int32_t charge)
+{
+	struct kan_proc *kp = &kprocs[(uint32_t)charge >> 24];
+	uint64_t old = ck_pr_load_64(&kp->acct);
+	while ((old >> 32) == PID24(charge) && (uint32_t)old) {
+		if (ck_pr_cas_64_value(&kp->acct, old, old - 1, &old))
+			return;
+	}
+}
+
+static uint32_t in_flight(struct kan_proc *kp) { return (uint32_t)ck_pr_load_64(&kp->acct); }
+
+/* A queued page leaves the KAN without being delivered. Any CPU, no lock needed. */
+static void drop_queued(uint32_t idx)
+{
+	int32_t ch;
+	if (pool.meta[idx].state == KAN_PG_SHARED) {
+		kan_pg_unref(&pool, arch_cpu_id(), idx);
+		return;
+	}
+	if (kan_pg_drop(&pool, arch_cpu_id(), idx, &ch))
+		panic("kan: dropping page %u in state %u", idx, pool.meta[idx].state);
+	uncharge(ch);
+}
+
+static void drop_cb(void *ctx, uint32_t idx)
+{
+	(void)ctx;
+	drop_queued(idx);
+}
+
+/* --- the window ---------------------------------------------------------- */
+
+static uint64_t *slot_pte(struct kan_proc *kp, unsigned slot)
+{
+	return &kp->leaf[slot / ARCH_PT_LEAF_PAGES][slot % ARCH_PT_LEAF_PAGES];
+}
+
+static uint64_t slot_va(unsigned slot) { return HK_PKT_BASE + (uint64_t)slot * PAGE_SIZE; }
+
+/* kp->lock held, a free slot exists. Maps page idx there. */
+static unsigned win_map(struct kan_proc *kp, uint32_t idx, int ro)
+{
+	unsigned slot = kp->free[--kp->nfree];
+	kp->page[slot] = (idx + 1) | (ro ? SLOT_RO : 0);
+	arch_pte_set(slot_pte(kp, slot), page_pa(idx), ro ? PT_R : PT_R | PT_W);
+	kp->held++;
+	return slot;
+}
+
+/* kp->lock held, slot holds a page. Unmaps it everywhere p's threads run. */
+static void win_unmap(struct proc *p, struct kan_proc *kp, unsigned slot)
+{
+	arch_pte_clear(slot_pte(kp, slot));
+	arch_tlb_flush_page(slot_va(slot), p->asid, p->cpumask == 1ull << arch_cpu_id());
+	kp->page[slot] = 0;
+	kp->free[kp->nfree++] = (uint16_t)slot;
+	kp->held--;
+}
+
+/* kp->lock held. The pool index a descriptor names, or -HK_EINVAL; *ro if shared. */
+static int64_t slot_page(struct kan_proc *kp, struct hk_pkt d, int *ro)
+{
+	if (d.slot >= HK_PKT_SLOTS || !kp->page[d.slot])
+		return -HK_EINVAL;
+	*ro = !!(kp->page[d.slot] & SLOT_RO);
+	return (kp->page[d.slot] & ~SLOT_RO) - 1;
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+struct kan_proc *kan_proc_of(struct proc *p) { return &kprocs[p->slot]; }
+
+int kan_proc_init(struct proc *p, const struct kan_limits *lim)
+{
+	struct kan_proc *kp = &kprocs[p->slot];
+	memset(kp, 0, sizeof(*kp));
+	kp->pid = p->pid;
+	kp->quota = lim->quota;
+	kp->max_eps = lim->max_eps;
+	kp->ep_head = NO_EP;
+	kp->primary = NO_EP;
+	for (unsigned i = 0; i < NLEAF; i++) {
+		kp->leaf[i] = vm_leaf(p, HK_PKT_BASE + (uint64_t)i * ARCH_PT_LEAF_PAGES * PAGE_SIZE);
+		if (!kp->leaf[i])
+			return -HK_ENOMEM;
+	}
+	for (unsigned s = 0; s < HK_PKT_SLOTS; s++)
+		kp->free[s] = (uint16_t)(HK_PKT_SLOTS - 1 - s);
+	kp->nfree = HK_PKT_SLOTS;
+	ck_pr_store_64(&kp->acct, (uint64_t)PID24(p->pid) << 32);
+	p->kan = kp;
+	int h = kan_bind(p, 0, HK_KAN_DEPTH_DEF);
+	if (h < 0)
+		return h;
+	kp->primary = (uint32_t)h;
+	if (lim->uplink) {
+		ck_spinlock_fas_lock(&bind_lock);
+		int busy = uplink_ep >= 0;
+		if (!busy)
+			ck_pr_store_32((uint32_t *)&uplink_ep, (uint32_t)h);
+		ck_spinlock_fas_unlock(&bind_lock);
+		if (busy)
+			return -HK_EBUSY;
+		kp->uplink = 1;
+	}
+	return 0;
+}
+
+void kan_proc_fault(struct proc *p)
+{
+	if (p->kan)
+		count(&p->kan->c.faults, 1);
+}
+
+/* Every thread of p is gone: close its endpoints, return its pages. */
+void kan_proc_exit(struct proc *p)
+{
+	struct kan_proc *kp = p->kan;
+	if (!kp)
+		return;
+	while (kp->ep_head != NO_EP)
+		kan_close(p, kp->ep_head);
+	ck_spinlock_fas_lock(&kp->lock);
+	for (unsigned s = 0; s < HK_PKT_SLOTS; s++) {
+		if (!kp->page[s])
+			continue;
+		uint32_t idx = (kp->page[s] & ~SLOT_RO) - 1;
+		arch_pte_clear(slot_pte(kp, s));
+		int rc = (kp->page[s] & SLOT_RO) ? kan_pg_unref(&pool, arch_cpu_id(), idx) < 0
+		                                 : kan_pg_free(&pool, arch_cpu_id(), idx, kp->pid);
+		if (rc)
+			panic("kan: %s slot %u page %u not held", p->name, s, idx);
+		kp->page[s] = 0;
+	}
+	kp->held = 0;
+	ck_pr_store_64(&kp->acct, 0);
+	kp->pid = 0;
+	ck_spinlock_fas_unlock(&kp->lock);
+	p->kan = NULL;
+}
+
+/* --- endpoints -------------------------------------------------------------- */
+
+static struct kan_ep *own_ep(struct proc *p, uint64_t h)
+{
+	if (h >= HK_KAN_MAX_EPS)
+		return NULL;
+	struct kan_ep *ep = &eps[h];
+	if (ck_pr_load_32(&ep->state) != KAN_EP_OPEN || ep->owner != p->pid)
+		return NULL;
+	return ep;
+}
+
+int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
+{
+	struct kan_proc *kp = p->kan;
+	if (n > 0xffff || depth > HK_KAN_DEPTH_MAX)
+		return -HK_E2BIG;
+	if (depth < HK_KAN_DEPTH_MIN || (depth & (depth - 1)))
+		return -HK_EINVAL;
+	struct hk_addr a = kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + p->index) << 16 | n);
+	uint64_t ring = vm_kernel_page(p);
+	if (!ring)
+		return -HK_ENOMEM;
+	ck_spinlock_fas_lock(&kp->lock);
+	ck_spinlock_fas_lock(&bind_lock);
+	int rc = kp->neps >= kp->max_eps ? -HK_ETOOMANY : ep_free_head == NO_EP ? -HK_ENOMEM : 0;
+	uint16_t h = ep_free_head;
+	if (!rc)
+		rc = kan_atab_insert(&atab, &a, h);
+	if (!rc) {
+		ep_free_head = ep_next[h];
+		ep_next[h] = kp->ep_head;
+		kp->ep_head = h;
+		kp->neps++;
+		nbound++;
+		ep_ring_pa[h] = ring;
+		kan_ep_open(&eps[h], p->pid, &a, arch_phys_to_virt(ring), (unsigned)depth);
+	}
+	ck_spinlock_fas_unlock(&bind_lock);
+	ck_spinlock_fas_unlock(&kp->lock);
+	if (rc)
+		vm_kernel_page_free(p, ring);
+	return rc ? rc : h;
+}
+
+/* Unlink h from kp's endpoint list. bind_lock held. */
+static void unlink_ep(struct kan_proc *kp, uint16_t h)
+{
+	for (uint16_t *pp = &kp->ep_head; *pp != NO_EP; pp = &ep_next[*pp])
+		if (*pp == h) {
+			*pp = ep_next[h];
+			return;
+		}
+}
+
+int kan_close(struct proc *p, uint64_t h)
+{
+	struct kan_proc *kp = p->kan;
+	struct kan_ep *ep = own_ep(p, h);
+	if (!ep)
+		return -HK_ENOENT;
+	ck_spinlock_fas_lock(&kp->lock); /* no thread of p pops this ring meanwhile */
+	ck_spinlock_fas_lock(&bind_lock);
+	kan_atab_remove(&atab, &ep->addr);
+	if (uplink_ep == (int32_t)h)
+		ck_pr_store_32((uint32_t *)&uplink_ep, (uint32_t)-1);
+	ck_spinlock_fas_lock(&ep->lock);
+	kan_ep_close(ep, drop_cb, NULL);
+	struct thread *w = ep->waiter;
+	ep->waiter = NULL;
+	if (w)
+		sched_wake(w, WAKE_EVENT);
+	ck_spinlock_fas_unlock(&ep->lock);
+	uint64_t ring = ep_ring_pa[h];
+	unlink_ep(kp, (uint16_t)h);
+	kp->neps--;
+	nbound--;
+	ck_pr_store_32(&ep->state, KAN_EP_FREE);
+	ep_next[h] = ep_free_head;
+	ep_free_head = (uint16_t)h;
+	ck_spinlock_fas_unlock(&bind_lock);
+	ck_spinlock_fas_unlock(&kp->lock);
+	vm_kernel_page_free(p, ring);
+	return 0;
+}
+
+/* --- alloc and free ------------------------------------------------------------ */
+
+int64_t kan_alloc1(struct proc *p)
+{
+	struct kan_proc *kp = p->kan;
+	uint32_t idx;
+	ck_spinlock_fas_lock(&kp->lock);
+	int rc = kp->held + in_flight(kp) >= kp->quota || !kp->nfree ? -HK_ENOBUFS : 0;
+	if (!rc && kan_pg_alloc(&pool, arch_cpu_id(), kp->pid, &idx))
+		rc = -HK_ENOBUFS;
+	struct hk_pkt d = {0};
+	if (!rc) {
+		memset(page_kva(idx), 0, PAGE_SIZE); /* never show a page's previous holder */
+		d.slot = (uint16_t)win_map(kp, idx, 0);
+		d.off = HK_PKT_HEADROOM;
+		d.len = HK_PKT_SIZE - HK_PKT_HEADROOM;
+		d.ep = (uint16_t)kp->primary;
+	}
+	ck_spinlock_fas_unlock(&kp->lock);
+	return rc ? rc : (int64_t)hk_pkt_pack(d);
+}
+
+int kan_free1(struct proc *p, struct hk_pkt d)
+{
+	struct kan_proc *kp = p->kan;
+	int ro;
+	ck_spinlock_fas_lock(&kp->lock);
+	int64_t idx = slot_page(kp, d, &ro);
+	if (idx >= 0) {
+		win_unmap(p, kp, d.slot);
+		int rc = ro ? kan_pg_unref(&pool, arch_cpu_id(), (uint32_t)idx) < 0
+		            : kan_pg_free(&pool, arch_cpu_id(), (uint32_t)idx, kp->pid);
+		if (rc)
+			panic("kan: freeing page %u of %s: not held", (uint32_t)idx, p->name);
+	}
+	ck_spinlock_fas_unlock(&kp->lock);
+	return idx < 0 ? (int)idx : 0;
+}
+
+/* --- send -------------------------------------------------------------------- */
+
+/* Count a refused or dropped packet against p and the node. */
+static void count_drop(struct kan_proc *kp, enum hk_drop why)
+{
+	count(&kp->c.drops[why], 1);
+	count(&node_c.drops[why], 1);
+}
+
+/* The endpoint a destination routes to, or -1. Lock-free. */
+static int64_t route(const struct hk_addr *dst)
+{
+	uint32_t h;
+	if (kan_addr_in_prefix(dst, &prefix) || kan_addr_is_multicast(dst))
+		return kan_atab_lookup(&atab, dst, &h) ? -1 : (int64_t)h;
+	return ck_pr_load_32((uint32_t *)&uplink_ep) == UINT32_MAX ? -1 : uplink_ep;
+}
+
+/* The source must be an address p has bound, or any off-prefix address if p is the uplink. */
+static int64_t source_ep(struct proc *p, const struct hk_addr *src)
+{
+	uint32_t h;
+	if (!kan_addr_in_prefix(src, &prefix))
+		return p->kan->uplink ? NO_EP : -1;
+	if (kan_atab_lookup(&atab, src, &h) || ck_pr_load_32((uint32_t *)&eps[h].owner) !=
+	                                           (uint32_t)p->pid)
+		return -1;
+	return h;
+}
+
+/* Queue page idx on endpoint h; 1 if a waiter was woken on this CPU. */
+static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
+{
+	struct kan_ep *ep = &eps[h];
+	int rc, here = 0;
+	ck_spinlock_fas_lock(&ep->lock);
+	if (!kan_addr_eq(&ep->addr, dst)) {
+		rc = -HK_ENOENT; /* closed and reused since the lookup */
+		count(&ep->c.drops[HK_DROP_CLOSED], 1);
+	} else {
+		rc = kan_ep_push(ep, idx);
+	}
+	struct thread *w = rc ? NULL : ep->waiter;
+	if (w) {
+		ep->waiter = NULL;
+		here = sched_wake(w, WAKE_EVENT) && w->cpu == arch_cpu_id();
+	}
+	ck_spinlock_fas_unlock(&ep->lock);
+	if (rc) {
+		count(&node_c.drops[rc == -HK_ENOBUFS ? HK_DROP_RING_FULL : HK_DROP_CLOSED], 1);
+		drop_queued(idx);
+	}
+	return here;
+}
+
+/*
+ * Check and route one packet, then take it out of p's window. Returns the
+ * destination endpoint (>= 0), KAN_DROPPED when it was consumed by a drop,
+ * or a negative error with the packet left where it was.
+ */
+#define KAN_DROPPED (-1000)
+static int64_t take(struct proc *p, struct hk_pkt d, uint32_t *idx_out)
+{
+	struct kan_proc *kp = p->kan;
+	int ro;
+	int64_t idx = slot_page(kp, d, &ro);
+	if (idx < 0)
+		return idx;
+	if (ro)
+		return -HK_EPERM;
+	const uint8_t *page = page_kva((uint32_t)idx);
+	if (kan_hdr_check(page, d.off, d.len) != KAN_HDR_OK) {
+		count_drop(kp, HK_DROP_BAD_HEADER);
+		return -HK_EBADPKT;
+	}
+	const uint8_t *ip = page + d.off;
+	int64_t src = source_ep(p, kan_hdr_src(ip));
+	if (src < 0) {
+		count_drop(kp, HK_DROP_SPOOFED);
+		return -HK_ESPOOF;
+	}
+	int64_t dst = route(kan_hdr_dst(ip));
+	win_unmap(p, kp, d.slot);
+	pool.meta[idx].off = d.off;
+	pool.meta[idx].len = d.len;
+	count(&kp->c.pkts_out, 1);
+	count(&kp->c.bytes_out, d.len);
+	if (src != NO_EP) {
+		count(&eps[src].c.pkts_out, 1);
+		count(&eps[src].c.bytes_out, d.len);
+	}
+	if (dst < 0) {
+		count_drop(kp, HK_DROP_NO_ROUTE);
+		kan_pg_free(&pool, arch_cpu_id(), (uint32_t)idx, kp->pid);
+		return KAN_DROPPED;
+	}
+	if (kan_pg_send(&pool, (uint32_t)idx, kp->pid))
+		panic("kan: sending page %u of %s: not held", (uint32_t)idx, p->name);
+	pool.meta[idx].charge = charge_of(p);
+	charge(kp);
+	*idx_out = (uint32_t)idx;
+	return dst;
+}
+
+/* One packet; 0 sent (or dropped and counted), <0 refused and still held. */
+int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
+{
+	struct kan_proc *kp = p->kan;
+	uint32_t idx;
+	if (flags & ~(uint64_t)HK_SEND_ERRORS)
+		return -HK_EINVAL;
+	ck_spinlock_fas_lock(&kp->lock);
+	int64_t dst = take(p, d, &idx);
+	ck_spinlock_fas_unlock(&kp->lock);
+	if (dst == KAN_DROPPED)
+		return 0;
+	if (dst < 0)
+		return (int)dst;
+	const struct hk_addr *da = kan_hdr_dst(page_kva(idx) + d.off);
+	struct hk_addr a = *da;
+	if (enqueue((uint32_t)dst, &a, idx))
+		this_cpu()->need_resched = 1;
+	return 0;
+}
+
+/* --- receive --------------------------------------------------------------------- */
+
+/* kp->lock held. Deliver up to max packets from ep into p's window. */
+static unsigned collect(struct proc *p, uint32_t h, struct hk_pkt *out, unsigned max)
+{
+	struct kan_proc *kp = p->kan;
+	struct kan_ep *ep = &eps[h];
+	unsigned n = 0;
+	uint32_t idx;
+	while (n < max && kp->nfree && kp->held < kp->quota && kan_ep_pop(ep, &idx)) {
+		int ro = pool.meta[idx].state == KAN_PG_SHARED;
+		int32_t ch;
+		if (!ro) {
+			if (kan_pg_deliver(&pool, idx, kp->pid, &ch))
+				panic("kan: delivering page %u in state %u", idx,
+				      pool.meta[idx].state);
+			uncharge(ch);
+		}
+		unsigned len = pool.meta[idx].len;
+		out[n++] = (struct hk_pkt){(uint16_t)win_map(kp, idx, ro), pool.meta[idx].off,
+		                           (uint16_t)len, (uint16_t)h};
+		count(&ep->c.pkts_in, 1);
+		count(&ep->c.bytes_in, len);
+		count(&kp->c.pkts_in, 1);
+		count(&kp->c.bytes_in, len);
+	}
+	return n;
+}
+
+/* Register (or, with on = 0, withdraw) the current thread as waiter on hs[]. */
+static int set_waiter(const uint32_t *hs, unsigned nh, int on)
+{
+	struct thread *me = current();
+	int ready = 0;
+	for (unsigned i = 0; i < nh; i++) {
+		struct kan_ep *ep = &eps[hs[i]];
+		ck_spinlock_fas_lock(&ep->lock);
+		if (on) {
+			if (ep->waiter && ep->waiter != me)
+				ready = -HK_EBUSY;
+			else
+				ep->waiter = me;
+			ready = ready ?: kan_ep_queued(ep) > 0 || ep->state != KAN_EP_OPEN;
+		} else if (ep->waiter == me) {
+			ep->waiter = NULL;
+		}
+		ck_spinlock_fas_unlock(&ep->lock);
+	}
+	return ready;
+}
+
+int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out, unsigned max,
+             uint64_t timeout_us)
+{
+	struct kan_proc *kp = p->kan;
+	uint64_t deadline = timeout_us == HK_TIMEOUT_FOREVER ? UINT64_MAX : time_us() + timeout_us;
+	for (;;) {
+		unsigned n = 0;
+		int full;
+		ck_spinlock_fas_lock(&kp->lock);
+		for (unsigned i = 0; i < nh; i++) {
+			if (!own_ep(p, hs[i])) {
+				ck_spinlock_fas_unlock(&kp->lock);
+				return n ? (int)n : -HK_ENOENT;
+			}
+			n += collect(p, hs[i], out + n, max - n);
+		}
+		full = !kp->nfree || kp->held >= kp->quota;
+		ck_spinlock_fas_unlock(&kp->lock);
+		if (n)
+			return (int)n;
+		if (full)
+			return -HK_ENOBUFS;
+		uint64_t now = time_us();
+		if (!timeout_us || now >= deadline)
+			return timeout_us ? -HK_ETIMEDOUT : -HK_EAGAIN;
+		sched_prepare_block(deadline == UINT64_MAX ? HK_TIMEOUT_FOREVER : deadline - now);
+		int ready = set_waiter(hs, nh, 1);
+		if (ready)
+			sched_wake(current(), WAKE_EVENT);
+		enum wake_reason why = sched_wait();
+		set_waiter(hs, nh, 0);
+		if (ready < 0)
+			return ready;
+		if (why == WAKE_KILLED)
+			return -HK_ESRCH;
+	}
+}
+
+/* --- introspection ---------------------------------------------------------------- */
+
+void kan_self(struct proc *p, struct hk_kan_self *s)
+{
+	struct kan_proc *kp = p->kan;
+	memset(s, 0, sizeof(*s));
+	s->prefix = prefix;
+	s->kernel = kaddr;
+	s->addr = eps[kp->primary].addr;
+	s->ep = kp->primary;
+	s->quota = kp->quota;
+	s->held = kp->held;
+	s->in_flight = in_flight(kp);
+	s->max_eps = kp->max_eps;
+	s->uplink = (uint32_t)kp->uplink;
+}
+
+static void copy_counters(struct hk_kan_counters *dst, const struct hk_kan_counters *src)
+{
+	const uint64_t *s = (const uint64_t *)src;
+	uint64_t *d = (uint64_t *)dst;
+	for (size_t i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+		d[i] = ck_pr_load_64(&s[i]);
+}
+
+int kan_stat(unsigned kind, uint64_t id, union kan_stat_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (kind == HK_STAT_ENDPOINT) {
+		if (id >= HK_KAN_MAX_EPS || ck_pr_load_32(&eps[id].state) != KAN_EP_OPEN)
+			return -HK_ENOENT;
+		copy_counters(&out->c, &eps[id].c);
+		return 0;
+	}
+	if (kind == HK_STAT_PROCESS) {
+		for (unsigned i = 0; i < MAX_PROCS; i++)
+			if (id && id <= INT32_MAX && ck_pr_load_int(&kprocs[i].pid) == (int)id) {
+				copy_counters(&out->c, &kprocs[i].c);
+				return 0;
+			}
+		return -HK_ESRCH;
+	}
+	if (kind != HK_STAT_NODE)
+		return -HK_EINVAL;
+	struct hk_kan_node *n = &out->node;
+	n->pool_pages = pool.npages;
+	n->pool_free = kan_pool_free(&pool);
+	n->held = ck_pr_load_64(&pool.held);
+	n->in_flight = ck_pr_load_64(&pool.queued) + ck_pr_load_64(&pool.shared);
+	n->free_pages = pages_free();
+	n->endpoints = ck_pr_load_32(&nbound);
+	copy_counters(&n->total, &node_c);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef HEKATE_KERNEL_KAN_H
+#define HEKATE_KERNEL_KAN_H
+
+/*
+ * The KAN as the rest of the kernel sees it (kernel/kan.c): boot, the
+ * process lifecycle hooks, and the calls behind the kan_* system calls.
+ * Every argument that came from a user is checked here; the callers in
+ * syscall.c only copy descriptors in and out.
+ */
+#include <arch.h>
+#include <ck_spinlock.h>
+#include <hekate/kan.h>
+#include <stdint.h>
+
+struct proc;
+
+/* Per-process KAN state (one per process slot). */
+struct kan_proc {
+	ck_spinlock_fas_t lock; /* the window: page[], free[], held */
+	int32_t pid;
+	uint32_t quota, held, nfree, max_eps, neps;
+	uint32_t primary; /* handle of the endpoint bound at spawn */
+	int uplink;
+	uint16_t ep_head;      /* its endpoints (list under bind_lock) */
+	uint64_t acct;         /* pid24 << 32 | pages in flight (atomic) */
+	uint64_t *leaf[HK_PKT_SLOTS / ARCH_PT_LEAF_PAGES];
+	uint32_t page[HK_PKT_SLOTS]; /* pool index + 1 per slot, 0 = empty */
+	uint16_t free[HK_PKT_SLOTS]; /* free slots, a stack */
+	struct hk_kan_counters c;
+};
+
+struct kan_limits {
+	uint32_t quota, max_eps;
+	int uplink;
+};
+
+union kan_stat_out {
+	struct hk_kan_counters c;
+	struct hk_kan_node node;
+};
+
+void kan_boot(const struct hk_addr *prefix, uint32_t npages);
+int kan_proc_init(struct proc *p, const struct kan_limits *lim);
+void kan_proc_exit(struct proc *p);
+void kan_proc_fault(struct proc *p);
+struct kan_proc *kan_proc_of(struct proc *p);
+
+int kan_bind(struct proc *p, uint64_t n, uint64_t depth);
+int kan_close(struct proc *p, uint64_t h);
+int64_t kan_alloc1(struct proc *p);
+int kan_free1(struct proc *p, struct hk_pkt d);
+int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags);
+int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out, unsigned max,
+             uint64_t timeout_us);
+void kan_self(struct proc *p, struct hk_kan_self *s);
+int kan_stat(unsigned kind, uint64_t id, union kan_stat_out *out);
+
+#endif
