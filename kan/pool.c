@@ -100,7 +100,10 @@ int kan_pg_send(struct kan_pool *p, uint32_t idx, int32_t owner)
 {
 	if (bad(p, idx, KAN_PG_HELD) || p->meta[idx].owner != owner)
 		return -HK_EPERM;
-	p->meta[idx] = (struct kan_page){.state = KAN_PG_QUEUED, .owner = -1, .charge = owner};
+	struct kan_page *m = &p->meta[idx]; /* off and len stay: they describe the packet */
+	m->state = KAN_PG_QUEUED;
+	m->owner = -1;
+	m->charge = owner;
 	ck_pr_dec_64(&p->held);
 	ck_pr_inc_64(&p->queued);
 	return 0;
@@ -110,8 +113,11 @@ int kan_pg_deliver(struct kan_pool *p, uint32_t idx, int32_t receiver, int32_t *
 {
 	if (bad(p, idx, KAN_PG_QUEUED))
 		return -HK_EPERM;
-	*charge = p->meta[idx].charge;
-	p->meta[idx] = (struct kan_page){.state = KAN_PG_HELD, .owner = receiver, .charge = -1};
+	struct kan_page *m = &p->meta[idx];
+	*charge = m->charge;
+	m->state = KAN_PG_HELD;
+	m->owner = receiver;
+	m->charge = -1;
 	ck_pr_dec_64(&p->queued);
 	ck_pr_inc_64(&p->held);
 	return 0;
@@ -131,8 +137,11 @@ int kan_pg_share(struct kan_pool *p, uint32_t idx, int32_t owner, uint32_t refs)
 {
 	if (bad(p, idx, KAN_PG_HELD) || p->meta[idx].owner != owner || !refs)
 		return -HK_EPERM;
-	p->meta[idx] = (struct kan_page){.state = KAN_PG_SHARED, .owner = -1, .charge = -1,
-	                                 .refs = refs};
+	struct kan_page *m = &p->meta[idx];
+	m->state = KAN_PG_SHARED;
+	m->owner = -1;
+	m->charge = -1;
+	m->refs = refs;
 	ck_pr_dec_64(&p->held);
 	ck_pr_inc_64(&p->shared);
 	return 0;

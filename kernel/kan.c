@@ -257,7 +257,11 @@ int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
 		return -HK_ENOMEM;
 	ck_spinlock_fas_lock(&kp->lock);
 	ck_spinlock_fas_lock(&bind_lock);
-	int rc = kp->neps >= kp->max_eps ? -HK_ETOOMANY : ep_free_head == NO_EP ? -HK_ENOMEM : 0;
+	uint32_t other;
+	int rc = !kan_atab_lookup(&atab, &a, &other) ? -HK_EEXIST
+	         : kp->neps >= kp->max_eps          ? -HK_ETOOMANY
+	         : ep_free_head == NO_EP            ? -HK_ENOMEM
+	                                            : 0;
 	uint16_t h = ep_free_head;
 	if (!rc)
 		rc = kan_atab_insert(&atab, &a, h);
@@ -380,7 +384,7 @@ static int64_t source_ep(struct proc *p, const struct hk_addr *src)
 {
 	uint32_t h;
 	if (!kan_addr_in_prefix(src, &prefix))
-		return p->kan->uplink ? NO_EP : -1;
+		return p->kan->uplink ? (int64_t)NO_EP : -1;
 	if (kan_atab_lookup(&atab, src, &h) || ck_pr_load_32((uint32_t *)&eps[h].owner) !=
 	                                           (uint32_t)p->pid)
 		return -1;

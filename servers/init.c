@@ -8,6 +8,7 @@
  * and the kernel's free-page count is back to what it was before any
  * process started, 1 otherwise. (The supervisor's exit halts the node.)
  */
+#include <hekate/pkt.h>
 #include <hekate/user.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +74,15 @@ static uint64_t free_pages(void)
 	return hk_kstat(&k) ? 0 : k.free_pages;
 }
 
+/* The packet pool as the kernel counts it: every page back means nothing leaked. */
+static struct hk_kan_node pool_now(void)
+{
+	struct hk_kan_node n = {0};
+	if (hk_kan_stat(HK_STAT_NODE, 0, &n))
+		hk_fail("kan_stat(node) failed");
+	return n;
+}
+
 int main(void)
 {
 	if (hk_proc_info(0, &info[0]) || info[0].nprocs > HK_MAX_PROCS)
@@ -82,6 +92,7 @@ int main(void)
 		if (hk_proc_info(i, &info[i]))
 			hk_fail("cannot read manifest entry %u", i);
 	uint64_t base = free_pages();
+	struct hk_kan_node pool0 = pool_now();
 	printf("init: supervisor up: %u processes in the manifest, %llu free pages\n", nprocs,
 	       (unsigned long long)base);
 	for (unsigned i = 0; i < nprocs; i++)
@@ -108,6 +119,15 @@ int main(void)
 	printf("init: all processes done: free pages %llu before, %llu now: %s\n",
 	       (unsigned long long)base, (unsigned long long)now, base == now ? "same" : "LEAK");
 	if (base != now)
+		failures++;
+	struct hk_kan_node pool1 = pool_now();
+	int pool_same = pool1.pool_free == pool0.pool_free && !pool1.held && !pool1.in_flight;
+	printf("init: packet pool: %llu of %llu free before, %llu now, %llu held, %llu in flight: "
+	       "%s\n",
+	       (unsigned long long)pool0.pool_free, (unsigned long long)pool0.pool_pages,
+	       (unsigned long long)pool1.pool_free, (unsigned long long)pool1.held,
+	       (unsigned long long)pool1.in_flight, pool_same ? "same" : "LEAK");
+	if (!pool_same)
 		failures++;
 	printf("init: halting the node: %u failures\n", failures);
 	return failures ? 1 : 0;

@@ -35,7 +35,8 @@ struct kan_page {
 	int32_t owner;  /* HELD: holder pid */
 	int32_t charge; /* QUEUED: sender pid charged for it */
 	uint32_t refs;  /* SHARED */
-	uint16_t off, len; /* the packet in the page while QUEUED or SHARED (kernel's) */
+	uint16_t off, len; /* the packet in the page: set by the kernel before
+	                    * send/share, kept by send, deliver and share */
 };
 
 struct kan_cache {

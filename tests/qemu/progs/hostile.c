@@ -65,10 +65,29 @@ static uint64_t junk(void)
 	}
 }
 
+/* A KAN call that must fail: this process holds no packets and binds nothing. */
+static int64_t kan_garbage(void)
+{
+	struct hk_pkt *bad = (struct hk_pkt *)(uintptr_t)bad_ptr(1);
+	uint32_t ep = (uint32_t)next();
+	switch (next() % 10) {
+	case 0: return hk_kan_send1(junk(), (unsigned)junk());
+	case 1: return hk_kan_free1(junk());
+	case 2: return hk_kan_recv1(HK_KAN_MAX_EPS + (unsigned)(next() % 100000), junk());
+	case 3: return hk_kan_send(bad, 1 + (unsigned)(next() % 64), 0);
+	case 4: return hk_kan_recv(&ep, 1 + (unsigned)(next() % 16), bad, (unsigned)junk(), 0);
+	case 5: return hk_kan_alloc(bad, 1 + (unsigned)(next() % 64));
+	case 6: return hk_kan_bind(0x10000 + (unsigned)(next() % 1000), (unsigned)junk());
+	case 7: return hk_kan_close(HK_KAN_MAX_EPS + (unsigned)(next() % 100000));
+	case 8: return hk_kan_stat(3 + (unsigned)(next() % 100), (unsigned)junk(), bad);
+	default: return hk_kan_self((struct hk_kan_self *)(uintptr_t)bad_ptr(1));
+	}
+}
+
 /* One garbage call; returns its result. */
 static int64_t garbage_call(unsigned *which)
 {
-	*which = (unsigned)(next() % 16);
+	*which = (unsigned)(next() % 17);
 	switch (*which) {
 	case 0: return hk_raw_syscall(HK_NR_SYSCALLS + (next() % 1000), junk(), junk(), 0, 0, 0, 0);
 	case 1: return hk_raw_syscall(junk() | (1ull << 63), 0, 0, 0, 0, 0, 0);
@@ -89,6 +108,7 @@ static int64_t garbage_call(unsigned *which)
 	case 12: return hk_kstat((struct hk_kstat *)(uintptr_t)bad_ptr(1));
 	case 13: return hk_proc_info((unsigned)junk() | 0x1000, 0);
 	case 14: return hk_dev_info((unsigned)next(), (struct hk_dev_info *)(uintptr_t)bad_ptr(1));
+	case 15: return kan_garbage();
 	default:
 		switch (next() % 4) {
 		case 0: return hk_spawn((unsigned)junk());
