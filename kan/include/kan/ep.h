@@ -33,11 +33,12 @@ struct kan_ep {
 	struct kan_ring_ent *buf; /* 2 * depth entries: ck_ring keeps one free */
 	uint32_t depth;           /* packets it holds at most */
 	void *waiter;               /* a thread blocked on this endpoint (lock) */
-	struct hk_kan_counters c;   /* pkts_in: dequeued; drops: this ring's */
+	struct hk_kan_counters c;   /* drops: counted here; in/out: by the caller */
 };
 
 /* buf holds KAN_RING_BYTES(depth); depth a power of two in [HK_KAN_DEPTH_MIN, MAX]
- * (the caller checks). Counters start at zero. */
+ * (the caller checks). Counters start at zero. ep->lock is the caller's: it
+ * must be initialised (zero is unlocked) and is left as it is. */
 void kan_ep_open(struct kan_ep *ep, int32_t owner, const struct hk_addr *a,
                  struct kan_ring_ent *buf, unsigned depth);
 /* ep->lock held. 0 queued; -HK_ENOBUFS full (counted: RING_FULL);

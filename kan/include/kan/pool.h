@@ -61,7 +61,9 @@ uint64_t kan_pool_free(struct kan_pool *p);
 /* Return cpu's cached pages to the global stack. */
 void kan_pool_drain_cache(struct kan_pool *p, unsigned cpu);
 
-/* FREE -> HELD(owner). -HK_ENOMEM when the pool is empty. */
+/* FREE -> HELD(owner). -HK_ENOMEM when cpu's cache and the global stack are
+ * empty, even if other CPUs' caches still hold pages (at most KAN_CACHE_MAX
+ * each): those stay reachable only by their own CPU or kan_pool_drain_cache. */
 int kan_pg_alloc(struct kan_pool *p, unsigned cpu, int32_t owner, uint32_t *idx);
 /* HELD(owner) -> FREE. */
 int kan_pg_free(struct kan_pool *p, unsigned cpu, uint32_t idx, int32_t owner);
