@@ -14,7 +14,8 @@ target_link_options(host_libfdt PUBLIC ${HEKATE_SANITIZE})
 
 add_library(host_core STATIC ${HEKATE_CORE_SOURCES})
 target_include_directories(host_core PUBLIC ${CMAKE_SOURCE_DIR}/kernel/include
-  ${CMAKE_SOURCE_DIR}/kan/include ${CMAKE_SOURCE_DIR}/tools/cmake/host-ck ${CK_INCLUDE_DIR})
+  ${CMAKE_SOURCE_DIR}/kan/include ${CMAKE_SOURCE_DIR}/tools/cmake/host-ck ${CMAKE_SOURCE_DIR}/arch
+  ${CK_INCLUDE_DIR})
 target_compile_options(host_core PRIVATE ${HEKATE_WARNINGS} ${HEKATE_SANITIZE})
 target_link_libraries(host_core PUBLIC host_libfdt)
 

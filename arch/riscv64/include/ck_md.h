@@ -7,6 +7,7 @@
 #ifndef CK_MD_H
 #define CK_MD_H
 #include <ck_md_common.h>
+#define CK_MD_RMO /* weakly ordered */
 #define CK_MD_LSE_DISABLE
 #define CK_PR_DISABLE_DOUBLE
 #endif
