@@ -61,19 +61,19 @@ static void *boot_array(size_t bytes)
 {
 	uint64_t pa;
 	size_t n = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-	if (page_alloc_run(n, &pa))
-		panic("kan: no memory for a %zu-byte table", bytes);
-	return arch_phys_to_virt(pa);
+	return page_alloc_run(n, &pa) ? NULL : arch_phys_to_virt(pa);
 }
 
-void kan_boot(const struct hk_addr *pfx, uint32_t npages)
+int kan_boot(const struct hk_addr *pfx, uint32_t npages)
 {
 	prefix = *pfx;
 	kaddr = kan_addr_make(&prefix, 1);
 	if (page_alloc_run(npages, &pool_pa))
-		panic("kan: no room for a packet pool of %u pages", npages);
+		return -HK_ENOMEM;
 	struct kan_page *meta = boot_array(npages * sizeof(struct kan_page));
 	uint32_t *stack = boot_array(npages * sizeof(uint32_t));
+	if (!meta || !stack)
+		return -HK_ENOMEM; /* the node does not start: nothing to give back */
 	kan_pool_init(&pool, meta, stack, npages);
 	kan_atab_init(&atab, atab_slots, 2 * HK_KAN_MAX_EPS);
 	for (uint32_t i = 0; i < HK_KAN_MAX_EPS; i++)
@@ -82,6 +82,7 @@ void kan_boot(const struct hk_addr *pfx, uint32_t npages)
 	char a[48];
 	kan_addr_format(&prefix, a, sizeof(a));
 	kprintf("kan: prefix %s/64, kernel ::1, %u packet pages\n", a, npages);
+	return 0;
 }
 
 /* --- accounting -------------------------------------------------------- */

@@ -40,7 +40,8 @@ union kan_stat_out {
 	struct hk_kan_node node;
 };
 
-void kan_boot(const struct hk_addr *prefix, uint32_t npages);
+/* The pool and tables; -HK_ENOMEM if npages (and their bookkeeping) do not fit. */
+int kan_boot(const struct hk_addr *prefix, uint32_t npages);
 int kan_proc_init(struct proc *p, const struct kan_limits *lim);
 void kan_proc_exit(struct proc *p);
 void kan_proc_fault(struct proc *p);

@@ -255,8 +255,11 @@ void kmain(const struct arch_boot_args *args)
 	int have_image = load_boot_image(&img, &len);
 	if (have_image) {
 		static const struct hk_addr dflt = {HK_KAN_PREFIX_DEFAULT};
-		kan_boot(manifest.has_kan_prefix ? &manifest.kan_prefix : &dflt,
-		         manifest.kan_pages ? manifest.kan_pages : HK_KAN_PAGES_DEF);
+		uint32_t n = manifest.kan_pages ? manifest.kan_pages : HK_KAN_PAGES_DEF;
+		if (kan_boot(manifest.has_kan_prefix ? &manifest.kan_prefix : &dflt, n))
+			boot_fail("boot image: kan-pages=%u (%u MiB) does not fit in free memory "
+			          "(%llu MiB)",
+			          n, n / 256, (unsigned long long)(pages_free() / 256));
 	}
 	sched_init_cpu(0, &idle_threads[0]);
 	start_cpus();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * KAN test roles, chosen by argv[1]:
- *   ping PEER N      N round trips of one packet with PEER; every byte checked
+ *   ping PEER N [W]  N round trips with PEER, W packets outstanding (default 1);
+ *                    every byte checked
  *   pong             echo every packet back to its source (zero copy) until told to stop
  *   bping PEER N     N rounds of 32-packet batches with PEER (kan_send/kan_recv vectors)
  *   bpong            echo batches back in one kan_send each
@@ -101,24 +102,30 @@ static void stop_peer(void)
 	send1(p);
 }
 
-static int ping(unsigned long n)
+/* n round trips, up to `window` packets outstanding (replies come back in order). */
+static int ping(unsigned long n, unsigned long window)
 {
-	uint64_t t0 = hk_time_us();
-	for (uint64_t i = 0; i < n; i++) {
-		struct hk_pkt p = alloc1();
-		unsigned len = len_for(i);
-		fill(p, &peer, i, len);
-		p.len = (uint16_t)len;
-		send1(p);
+	uint64_t t0 = hk_time_us(), sent = 0, got = 0;
+	while (got < n) {
+		while (sent < n && sent - got < window) {
+			struct hk_pkt p = alloc1();
+			unsigned len = len_for(sent);
+			fill(p, &peer, sent, len);
+			p.len = (uint16_t)len;
+			send1(p);
+			sent++;
+		}
 		struct hk_pkt r = recv1();
-		check(r, &peer, i, len);
+		check(r, &peer, got, len_for(got));
 		hk_kan_free1(hk_pkt_pack(r));
+		got++;
 	}
 	stop_peer();
 	struct hk_self s;
 	hk_self(&s);
-	printf("kantest: %s: %lu round trips (%lu packets) on core %u, content verified, %llu ms\n",
-	       s.name, n, 2 * n, s.core, (unsigned long long)(hk_time_us() - t0) / 1000);
+	printf("kantest: %s: %lu round trips (%lu packets) on core %u, window %lu, content "
+	       "verified, %llu ms\n",
+	       s.name, n, 2 * n, s.core, window, (unsigned long long)(hk_time_us() - t0) / 1000);
 	return 0;
 }
 
@@ -294,7 +301,7 @@ int main(int argc, char **argv)
 		hk_fail("%s: no process named %s", role, argv[2]);
 	unsigned long n = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
 	if (!strcmp(role, "ping"))
-		return ping(n);
+		return ping(n, argc > 4 ? strtoul(argv[4], NULL, 10) : 1);
 	if (!strcmp(role, "pong"))
 		return pong();
 	if (!strcmp(role, "bping"))
