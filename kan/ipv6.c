@@ -4,6 +4,7 @@
  * Reads only the bytes the descriptor covers; never trusts a field.
  */
 #include <hekate/errno.h>
+#include <hekate/fmt.h>
 #include <kan/ipv6.h>
 #include <string.h>
 
@@ -79,17 +80,6 @@ uint64_t kan_addr_iid(const struct hk_addr *a)
 	return v;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse up to 8 groups of text[0..n) separated by ':' into g; *count groups. */
 static int parse_groups(const char *s, size_t n, uint16_t *g, int max, int *count)
 {
@@ -102,7 +92,7 @@ static int parse_groups(const char *s, size_t n, uint16_t *g, int max, int *coun
 	for (;;) {
 		unsigned v = 0, digits = 0;
 		while (i < n && s[i] != ':') {
-			int h = hexval(s[i++]);
+			int h = fmt_hex_digit(s[i++]);
 			if (h < 0 || ++digits > 4)
 				return -HK_EINVAL;
 			v = v << 4 | (unsigned)h;

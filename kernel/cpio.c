@@ -57,23 +57,12 @@ static const char *field_names[F_COUNT] = {
 	((err) && (errlen) ? (void)fmt_snprintf((err), (errlen), __VA_ARGS__) : (void)0,           \
 	 -HK_EBADMAN)
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Eight hex digits at s into *v; -1 at the first non-hex digit. */
 static int parse_hex8(const char *s, uint32_t *v)
 {
 	uint32_t x = 0;
 	for (int i = 0; i < 8; i++) {
-		int d = hex_digit(s[i]);
+		int d = fmt_hex_digit(s[i]);
 		if (d < 0)
 			return -1;
 		x = (x << 4) | (uint32_t)d;

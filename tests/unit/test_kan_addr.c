@@ -20,15 +20,7 @@
 #include <hekate/errno.h>
 #include <kan/addr.h>
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+#include "rng.h"
 
 static const uint8_t PREFIX[8] = {0xfd, 0x00, 0x6b, 0x61, 0x6e, 0x00, 0x00, 0x01};
 

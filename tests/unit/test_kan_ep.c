@@ -21,15 +21,7 @@
 #include <hekate/errno.h>
 #include <kan/ep.h>
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+#include "rng.h"
 
 static const struct hk_addr ADDR = {
     {0xfd, 0x00, 0x6b, 0x61, 0x6e, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0x01, 0x03, 0, 0}};

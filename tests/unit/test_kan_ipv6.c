@@ -47,16 +47,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-	/* xorshift64*: fixed seed, reproducible */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+#include "rng.h"
 
 static struct hk_addr A(const uint8_t b[16]) {
 	struct hk_addr a;

@@ -20,15 +20,7 @@
 #include <hekate/errno.h>
 #include <kan/pool.h>
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+#include "rng.h"
 
 struct fx {
 	struct kan_pool p;

@@ -18,4 +18,16 @@ int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap);
 int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The value of hex digit c (either case), or -1. */
+static inline int fmt_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif
