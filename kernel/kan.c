@@ -162,8 +162,6 @@ static int64_t slot_page(struct kan_proc *kp, struct hk_pkt d, int *ro)
 
 /* --- processes ------------------------------------------------------------ */
 
-struct kan_proc *kan_proc_of(struct proc *p) { return &kprocs[p->slot]; }
-
 int kan_proc_init(struct proc *p, const struct kan_limits *lim)
 {
 	struct kan_proc *kp = &kprocs[p->slot];
@@ -480,9 +478,8 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 		return 0;
 	if (dst < 0)
 		return (int)dst;
-	const struct hk_addr *da = kan_hdr_dst(page_kva(idx) + d.off);
-	struct hk_addr a = *da;
-	if (enqueue((uint32_t)dst, &a, idx))
+	/* nobody else sees the page until enqueue has pushed it */
+	if (enqueue((uint32_t)dst, kan_hdr_dst(page_kva(idx) + d.off), idx))
 		this_cpu()->need_resched = 1;
 	return 0;
 }
@@ -542,7 +539,7 @@ int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out
              uint64_t timeout_us)
 {
 	struct kan_proc *kp = p->kan;
-	uint64_t deadline = timeout_us == HK_TIMEOUT_FOREVER ? UINT64_MAX : time_us() + timeout_us;
+	uint64_t deadline = 0; /* set when it first has to wait: a hit never reads the clock */
 	for (;;) {
 		unsigned n = 0;
 		int full;
@@ -560,9 +557,13 @@ int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out
 			return (int)n;
 		if (full)
 			return -HK_ENOBUFS;
-		uint64_t now = time_us();
-		if (!timeout_us || now >= deadline)
-			return timeout_us ? -HK_ETIMEDOUT : -HK_EAGAIN;
+		if (!timeout_us)
+			return -HK_EAGAIN;
+		uint64_t now = timeout_us == HK_TIMEOUT_FOREVER ? 0 : time_us();
+		if (!deadline)
+			deadline = timeout_us > UINT64_MAX - now ? UINT64_MAX : now + timeout_us;
+		if (now >= deadline)
+			return -HK_ETIMEDOUT;
 		sched_prepare_block(deadline == UINT64_MAX ? HK_TIMEOUT_FOREVER : deadline - now);
 		int ready = set_waiter(hs, nh, 1);
 		if (ready)

@@ -45,7 +45,6 @@ int kan_boot(const struct hk_addr *prefix, uint32_t npages);
 int kan_proc_init(struct proc *p, const struct kan_limits *lim);
 void kan_proc_exit(struct proc *p);
 void kan_proc_fault(struct proc *p);
-struct kan_proc *kan_proc_of(struct proc *p);
 
 int kan_bind(struct proc *p, uint64_t n, uint64_t depth);
 int kan_close(struct proc *p, uint64_t h);
