@@ -27,6 +27,7 @@
 #include <kan/addr.h>
 #include <kan/ep.h>
 #include <kan/ipv6.h>
+#include <kan/notify.h>
 #include <kan/pool.h>
 #include <string.h>
 
@@ -34,6 +35,9 @@
 #define SLOT_RO  0x80000000u /* kp->page[]: a shared page mapped read-only */
 #define NO_EP    0xffffu
 #define PID24(p) ((uint32_t)(p) & 0xffffffu)
+/* The kernel as a page holder and sender: no process has pid 0, so an
+ * uncharge of KAN_KERNEL_PID never matches a process account. */
+#define KAN_KERNEL_PID 0
 
 static struct kan_pool pool;
 static uint64_t pool_pa;
@@ -390,7 +394,8 @@ static int64_t source_ep(struct proc *p, const struct hk_addr *src)
 	return h;
 }
 
-/* Queue page idx on endpoint h; 1 if a waiter was woken on this CPU. */
+/* Queue page idx on endpoint h: 1 if a waiter was woken on this CPU, else 0,
+ * or the drop's error (the page was dropped and counted). */
 static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 {
 	struct kan_ep *ep = &eps[h];
@@ -412,7 +417,7 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 		count(&node_c.drops[rc == -HK_ENOBUFS ? HK_DROP_RING_FULL : HK_DROP_CLOSED], 1);
 		drop_queued(idx);
 	}
-	return here;
+	return rc ? rc : here;
 }
 
 /*
@@ -479,9 +484,64 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 	if (dst < 0)
 		return (int)dst;
 	/* nobody else sees the page until enqueue has pushed it */
-	if (enqueue((uint32_t)dst, kan_hdr_dst(page_kva(idx) + d.off), idx))
+	if (enqueue((uint32_t)dst, kan_hdr_dst(page_kva(idx) + d.off), idx) > 0)
 		this_cpu()->need_resched = 1;
 	return 0;
+}
+
+/* --- packets from the kernel ------------------------------------------------ */
+
+/* Write IPv6 + UDP headers (48 bytes) in front of the len-byte payload at ip + 48. */
+static void kernel_udp(uint8_t *ip, const struct hk_addr *dst, uint16_t port, size_t len)
+{
+	size_t ulen = 8 + len;
+	ip[0] = 0x60;
+	ip[1] = ip[2] = ip[3] = 0;
+	ip[4] = (uint8_t)(ulen >> 8);
+	ip[5] = (uint8_t)ulen;
+	ip[6] = 17; /* UDP */
+	ip[7] = 64;
+	memcpy(ip + 8, &kaddr, 16);
+	memcpy(ip + 24, dst, 16);
+	uint8_t *u = ip + 40;
+	u[0] = u[2] = (uint8_t)(port >> 8);
+	u[1] = u[3] = (uint8_t)port;
+	u[4] = (uint8_t)(ulen >> 8);
+	u[5] = (uint8_t)ulen;
+	u[6] = u[7] = 0;
+	uint16_t sum = kan_l4_checksum(&kaddr, dst, 17, u, ulen);
+	u[6] = (uint8_t)(sum >> 8);
+	u[7] = (uint8_t)sum;
+}
+
+int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
+{
+	if (h >= HK_KAN_MAX_EPS || len > HK_PKT_SIZE - HK_PKT_HEADROOM - 48)
+		return -HK_EINVAL;
+	struct kan_ep *ep = &eps[h];
+	if (ck_pr_load_32(&ep->state) != KAN_EP_OPEN)
+		return -HK_ENOENT;
+	struct hk_addr dst = ep->addr; /* may race a close: enqueue checks it again */
+	uint32_t idx;
+	if (kan_pg_alloc(&pool, arch_cpu_id(), KAN_KERNEL_PID, &idx)) {
+		count(&node_c.drops[HK_DROP_RING_FULL], 1);
+		return -HK_ENOBUFS;
+	}
+	uint8_t *page = page_kva(idx);
+	memset(page, 0, PAGE_SIZE); /* never show a page's previous holder */
+	memcpy(page + HK_PKT_HEADROOM + 48, payload, len);
+	kernel_udp(page + HK_PKT_HEADROOM, &dst, port, len);
+	pool.meta[idx].off = HK_PKT_HEADROOM;
+	pool.meta[idx].len = (uint16_t)(48 + len);
+	if (kan_pg_send(&pool, idx, KAN_KERNEL_PID))
+		panic("kan: kernel page %u not held", idx);
+	pool.meta[idx].charge = KAN_KERNEL_PID;
+	count(&node_c.pkts_out, 1);
+	count(&node_c.bytes_out, 48 + len);
+	int rc = enqueue(h, &dst, idx);
+	if (rc > 0)
+		this_cpu()->need_resched = 1;
+	return rc < 0 ? rc : 0;
 }
 
 /* --- receive --------------------------------------------------------------------- */

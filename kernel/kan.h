@@ -11,6 +11,7 @@
 #include <arch.h>
 #include <ck_spinlock.h>
 #include <hekate/kan.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct proc;
@@ -53,6 +54,14 @@ int kan_free1(struct proc *p, struct hk_pkt d);
 int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags);
 int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out, unsigned max,
              uint64_t timeout_us);
+/*
+ * A UDP datagram from the kernel's address, source and destination port
+ * `port` (<kan/notify.h>), to endpoint h. Callable from any kernel context
+ * holding no KAN lock, interrupt handlers included; never blocks. 0 when
+ * queued; -HK_ENOENT (no such endpoint), -HK_ENOBUFS (pool or ring full:
+ * counted as a drop) or -HK_EINVAL (payload too big for a page).
+ */
+int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len);
 void kan_self(struct proc *p, struct hk_kan_self *s);
 int kan_stat(unsigned kind, uint64_t id, union kan_stat_out *out);
 

@@ -7,7 +7,9 @@
  * the documented limits. Rights are checked here, before any handler runs.
  */
 #include "kernel.h"
+#include "irq.h"
 #include "kan.h"
+#include "timer.h"
 #include "proc.h"
 #include <ck_pr.h>
 #include <hekate/errno.h>
@@ -348,4 +350,25 @@ static int64_t sys_kan_stat(struct proc *p, const uint64_t *a)
 		return rc;
 	size_t len = a[0] == HK_STAT_NODE ? sizeof(out.node) : sizeof(out.c);
 	return vm_copy_out(p, a[2], &out, len);
+}
+
+/* Timers as packets (kernel/timer.c) and interrupts as packets (kernel/irq.c). */
+static int64_t sys_timer_arm(struct proc *p, const uint64_t *a)
+{
+	return timer_arm(p, a[0], a[1], a[2], a[3]);
+}
+
+static int64_t sys_timer_cancel(struct proc *p, const uint64_t *a)
+{
+	return timer_cancel(p, a[0]);
+}
+
+static int64_t sys_irq_bind(struct proc *p, const uint64_t *a)
+{
+	return irq_bind(p, a[0], a[1]);
+}
+
+static int64_t sys_irq_ack(struct proc *p, const uint64_t *a)
+{
+	return irq_ack(p, a[0]);
 }

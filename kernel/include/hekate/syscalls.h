@@ -63,9 +63,15 @@
 	X(26, kan_free1, HK_R_ANY, 1, (uint64_t pkt), (pkt))                                       \
 	X(27, kan_send1, HK_R_ANY, 2, (uint64_t pkt, unsigned flags), (pkt, flags))                \
 	X(28, kan_recv1, HK_R_ANY, 2, (unsigned ep, uint64_t timeout_us), (ep, timeout_us))        \
-	X(29, kan_stat, HK_R_ANY, 3, (unsigned kind, unsigned id, void *out), (kind, id, out))
+	X(29, kan_stat, HK_R_ANY, 3, (unsigned kind, unsigned id, void *out), (kind, id, out))    \
+	X(30, timer_arm, HK_R_ANY, 4,                                                              \
+	  (unsigned ep, unsigned id, uint64_t first_us, uint64_t period_us),                       \
+	  (ep, id, first_us, period_us))                                                           \
+	X(31, timer_cancel, HK_R_ANY, 1, (unsigned id), (id))                                      \
+	X(32, irq_bind, HK_R_ANY, 2, (unsigned grant, unsigned ep), (grant, ep))                   \
+	X(33, irq_ack, HK_R_ANY, 1, (unsigned grant), (grant))
 
-#define HK_NR_SYSCALLS 30
+#define HK_NR_SYSCALLS 34
 
 /* Limits the calls check (a larger value is -HK_E2BIG or -HK_EINVAL). */
 #define HK_CONSOLE_MAX     4096u          /* bytes per console_write */
