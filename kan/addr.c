@@ -6,16 +6,11 @@
 #include <ck_pr.h>
 #include <hekate/errno.h>
 #include <kan/addr.h>
+#include <kan/ipv6.h>
 
-static uint64_t be64(const uint8_t *b)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
+/* The address as two words in memory order: equality and hashing need no byte swap. */
+static uint64_t word(const struct hk_addr *a, unsigned i) { return kan_addr_word(a, i); }
 
-/* Every node address shares its upper half, so mix both halves (splitmix64 finaliser). */
 static uint32_t hash(uint64_t hi, uint64_t lo)
 {
 	uint64_t x = lo ^ (hi * 0x9e3779b97f4a7c15ull);
@@ -46,7 +41,7 @@ static uint32_t find(const struct kan_atab *t, uint64_t hi, uint64_t lo)
 
 int kan_atab_insert(struct kan_atab *t, const struct hk_addr *a, uint32_t val)
 {
-	uint64_t hi = be64(a->b), lo = be64(a->b + 8);
+	uint64_t hi = word(a, 0), lo = word(a, 1);
 	uint32_t i = find(t, hi, lo);
 	if (t->slots[i].used)
 		return -HK_EEXIST;
@@ -61,7 +56,7 @@ int kan_atab_insert(struct kan_atab *t, const struct hk_addr *a, uint32_t val)
 
 int kan_atab_remove(struct kan_atab *t, const struct hk_addr *a)
 {
-	uint64_t hi = be64(a->b), lo = be64(a->b + 8);
+	uint64_t hi = word(a, 0), lo = word(a, 1);
 	uint32_t m = t->cap - 1, i = find(t, hi, lo);
 	if (!t->slots[i].used)
 		return -HK_ENOENT;
@@ -83,7 +78,7 @@ int kan_atab_remove(struct kan_atab *t, const struct hk_addr *a)
 
 int kan_atab_lookup(struct kan_atab *t, const struct hk_addr *a, uint32_t *val)
 {
-	uint64_t hi = be64(a->b), lo = be64(a->b + 8);
+	uint64_t hi = word(a, 0), lo = word(a, 1);
 	uint32_t m = t->cap - 1, v = 0, version;
 	int found;
 	do {

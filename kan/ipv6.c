@@ -45,24 +45,6 @@ enum kan_hdr_err kan_hdr_check(const uint8_t *page, unsigned off, unsigned len)
 	return KAN_HDR_OK;
 }
 
-int kan_addr_eq(const struct hk_addr *a, const struct hk_addr *b)
-{
-	return !memcmp(a->b, b->b, 16);
-}
-
-int kan_addr_is_multicast(const struct hk_addr *a) { return a->b[0] == 0xff; }
-
-int kan_addr_is_unspecified(const struct hk_addr *a)
-{
-	static const struct hk_addr zero;
-	return kan_addr_eq(a, &zero);
-}
-
-int kan_addr_in_prefix(const struct hk_addr *a, const struct hk_addr *prefix)
-{
-	return !memcmp(a->b, prefix->b, 8);
-}
-
 struct hk_addr kan_addr_make(const struct hk_addr *prefix, uint64_t iid)
 {
 	struct hk_addr a;

@@ -54,6 +54,21 @@ static int32_t uplink_ep = -1;
 static struct hk_kan_counters node_c;
 static struct kan_proc kprocs[MAX_PROCS];
 
+/*
+ * Multicast groups. The address table maps a group address to
+ * GROUP_BIT | group index; the group lists its member endpoints, whose
+ * own address is the group's. Members change under bind_lock then g->lock;
+ * a sender copies the list under g->lock alone.
+ */
+#define GROUP_BIT 0x80000000u
+struct kan_group {
+	ck_spinlock_fas_t lock;
+	struct hk_addr addr;
+	uint32_t n; /* 0: the slot is free */
+	uint16_t member[HK_KAN_GROUP_MAX];
+};
+static struct kan_group groups[HK_KAN_GROUPS];
+
 static void count(uint64_t *c, uint64_t n) { ck_pr_add_64(c, n); }
 
 static uint64_t page_pa(uint32_t idx) { return pool_pa + (uint64_t)idx * PAGE_SIZE; }
@@ -247,27 +262,77 @@ static struct kan_ep *own_ep(struct proc *p, uint64_t h)
 	return ep;
 }
 
-int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
+int kan_ep_owned(struct proc *p, uint64_t h) { return own_ep(p, h) != NULL; }
+
+/* bind_lock held. Add endpoint h to the group of address a, creating the group. */
+static int group_add(const struct hk_addr *a, uint16_t h)
+{
+	uint32_t v;
+	int rc = 0;
+	if (kan_atab_lookup(&atab, a, &v)) {
+		for (v = 0; v < HK_KAN_GROUPS && groups[v].n; v++)
+			;
+		if (v == HK_KAN_GROUPS)
+			return -HK_ETOOMANY;
+		rc = kan_atab_insert(&atab, a, GROUP_BIT | v);
+		if (rc)
+			return rc;
+		groups[v].addr = *a;
+		v |= GROUP_BIT;
+	}
+	struct kan_group *g = &groups[v & ~GROUP_BIT];
+	if (g->n == HK_KAN_GROUP_MAX)
+		return -HK_ETOOMANY;
+	ck_spinlock_fas_lock(&g->lock);
+	g->member[g->n++] = h;
+	ck_spinlock_fas_unlock(&g->lock);
+	return 0;
+}
+
+/* bind_lock held. Take endpoint h out of its group; the last member removes the group. */
+static void group_remove(const struct hk_addr *a, uint16_t h)
+{
+	uint32_t v;
+	if (kan_atab_lookup(&atab, a, &v) || !(v & GROUP_BIT))
+		panic("kan: endpoint %u is in no group", h);
+	struct kan_group *g = &groups[v & ~GROUP_BIT];
+	ck_spinlock_fas_lock(&g->lock);
+	for (uint32_t i = 0; i < g->n; i++)
+		if (g->member[i] == h) {
+			g->member[i] = g->member[--g->n];
+			break;
+		}
+	ck_spinlock_fas_unlock(&g->lock);
+	if (!g->n)
+		kan_atab_remove(&atab, a);
+}
+
+/* bind_lock held. Enter address a for new endpoint h: unicast once, or join a's group. */
+static int bind_address(const struct hk_addr *a, uint16_t h)
+{
+	uint32_t other;
+	if (kan_addr_is_multicast(a))
+		return group_add(a, h);
+	return !kan_atab_lookup(&atab, a, &other) ? -HK_EEXIST : kan_atab_insert(&atab, a, h);
+}
+
+/* A new endpoint of p on address a (unicast or a group) with a ring of depth. */
+static int bind_ep(struct proc *p, const struct hk_addr *a, uint64_t depth)
 {
 	struct kan_proc *kp = p->kan;
-	if (n > 0xffff || depth > HK_KAN_DEPTH_MAX)
+	if (depth > HK_KAN_DEPTH_MAX)
 		return -HK_E2BIG;
 	if (depth < HK_KAN_DEPTH_MIN || (depth & (depth - 1)))
 		return -HK_EINVAL;
-	struct hk_addr a = kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + p->index) << 16 | n);
 	uint64_t ring = vm_kernel_page(p);
 	if (!ring)
 		return -HK_ENOMEM;
 	ck_spinlock_fas_lock(&kp->lock);
 	ck_spinlock_fas_lock(&bind_lock);
-	uint32_t other;
-	int rc = !kan_atab_lookup(&atab, &a, &other) ? -HK_EEXIST
-	         : kp->neps >= kp->max_eps          ? -HK_ETOOMANY
-	         : ep_free_head == NO_EP            ? -HK_ENOMEM
-	                                            : 0;
 	uint16_t h = ep_free_head;
-	if (!rc)
-		rc = kan_atab_insert(&atab, &a, h);
+	int rc = kp->neps >= kp->max_eps ? -HK_ETOOMANY
+	         : h == NO_EP            ? -HK_ENOMEM
+	                                 : bind_address(a, h);
 	if (!rc) {
 		ep_free_head = ep_next[h];
 		ep_next[h] = kp->ep_head;
@@ -275,13 +340,28 @@ int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
 		kp->neps++;
 		nbound++;
 		ep_ring_pa[h] = ring;
-		kan_ep_open(&eps[h], p->pid, &a, arch_phys_to_virt(ring), (unsigned)depth);
+		kan_ep_open(&eps[h], p->pid, a, arch_phys_to_virt(ring), (unsigned)depth);
 	}
 	ck_spinlock_fas_unlock(&bind_lock);
 	ck_spinlock_fas_unlock(&kp->lock);
 	if (rc)
 		vm_kernel_page_free(p, ring);
 	return rc ? rc : h;
+}
+
+int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
+{
+	if (n > 0xffff)
+		return -HK_E2BIG;
+	struct hk_addr a = kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + p->index) << 16 | n);
+	return bind_ep(p, &a, depth);
+}
+
+int kan_join(struct proc *p, const struct hk_addr *group, uint64_t depth)
+{
+	if (!kan_addr_is_multicast(group))
+		return -HK_EINVAL;
+	return bind_ep(p, group, depth);
 }
 
 /* Unlink h from kp's endpoint list. bind_lock held. */
@@ -302,7 +382,10 @@ int kan_close(struct proc *p, uint64_t h)
 		return -HK_ENOENT;
 	ck_spinlock_fas_lock(&kp->lock); /* no thread of p pops this ring meanwhile */
 	ck_spinlock_fas_lock(&bind_lock);
-	kan_atab_remove(&atab, &ep->addr);
+	if (kan_addr_is_multicast(&ep->addr))
+		group_remove(&ep->addr, (uint16_t)h);
+	else
+		kan_atab_remove(&atab, &ep->addr);
 	if (uplink_ep == (int32_t)h)
 		ck_pr_store_32((uint32_t *)&uplink_ep, (uint32_t)-1);
 	ck_spinlock_fas_lock(&ep->lock);
@@ -421,6 +504,32 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 }
 
 /*
+ * Push shared page idx (one reference, the caller's) to every member of
+ * group g, read-only for all of them; the caller's reference goes at the
+ * end, so the page is freed once the last member is done with it. 1 if a
+ * member waiting on this CPU was woken.
+ */
+static int send_group(uint32_t g, const struct hk_addr *dst, uint32_t idx)
+{
+	struct kan_group *gr = &groups[g];
+	uint16_t m[HK_KAN_GROUP_MAX];
+	uint32_t n = 0;
+	ck_spinlock_fas_lock(&gr->lock);
+	if (gr->n && kan_addr_eq(&gr->addr, dst)) /* not emptied and reused since the lookup */
+		for (; n < gr->n; n++)
+			m[n] = gr->member[n];
+	ck_spinlock_fas_unlock(&gr->lock);
+	if (!n)
+		count(&node_c.drops[HK_DROP_NO_ROUTE], 1);
+	ck_pr_add_32(&pool.meta[idx].refs, n); /* nobody else has seen the page yet */
+	int here = 0;
+	for (uint32_t i = 0; i < n; i++)
+		here |= enqueue(m[i], dst, idx) > 0;
+	kan_pg_unref(&pool, arch_cpu_id(), idx);
+	return here;
+}
+
+/*
  * Check and route one packet, then take it out of p's window. Returns the
  * destination endpoint (>= 0), KAN_DROPPED when it was consumed by a drop,
  * or a negative error with the packet left where it was.
@@ -461,11 +570,17 @@ static int64_t take(struct proc *p, struct hk_pkt d, uint32_t *idx_out)
 		kan_pg_free(&pool, arch_cpu_id(), (uint32_t)idx, kp->pid);
 		return KAN_DROPPED;
 	}
+	*idx_out = (uint32_t)idx;
+	if (dst & GROUP_BIT) {
+		/* one reference, the sender's, until send_group has pushed it to every member */
+		if (kan_pg_share(&pool, (uint32_t)idx, kp->pid, 1))
+			panic("kan: sharing page %u of %s: not held", (uint32_t)idx, p->name);
+		return dst;
+	}
 	if (kan_pg_send(&pool, (uint32_t)idx, kp->pid))
 		panic("kan: sending page %u of %s: not held", (uint32_t)idx, p->name);
 	pool.meta[idx].charge = charge_of(p);
 	charge(kp);
-	*idx_out = (uint32_t)idx;
 	return dst;
 }
 
@@ -484,7 +599,10 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 	if (dst < 0)
 		return (int)dst;
 	/* nobody else sees the page until enqueue has pushed it */
-	if (enqueue((uint32_t)dst, kan_hdr_dst(page_kva(idx) + d.off), idx) > 0)
+	const struct hk_addr *to = kan_hdr_dst(page_kva(idx) + d.off);
+	int here = dst & GROUP_BIT ? send_group((uint32_t)dst & ~GROUP_BIT, to, idx)
+	                           : enqueue((uint32_t)dst, to, idx);
+	if (here > 0)
 		this_cpu()->need_resched = 1;
 	return 0;
 }

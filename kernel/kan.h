@@ -48,6 +48,8 @@ void kan_proc_exit(struct proc *p);
 void kan_proc_fault(struct proc *p);
 
 int kan_bind(struct proc *p, uint64_t n, uint64_t depth);
+/* A new endpoint of p that receives what is sent to multicast address group. */
+int kan_join(struct proc *p, const struct hk_addr *group, uint64_t depth);
 int kan_close(struct proc *p, uint64_t h);
 int64_t kan_alloc1(struct proc *p);
 int kan_free1(struct proc *p, struct hk_pkt d);
@@ -62,6 +64,8 @@ int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out
  * counted as a drop) or -HK_EINVAL (payload too big for a page).
  */
 int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len);
+/* 1 if h (any raw value) is an open endpoint owned by p, else 0. Lock-free. */
+int kan_ep_owned(struct proc *p, uint64_t h);
 void kan_self(struct proc *p, struct hk_kan_self *s);
 int kan_stat(unsigned kind, uint64_t id, union kan_stat_out *out);
 

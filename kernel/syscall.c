@@ -228,6 +228,13 @@ static int64_t sys_kan_self(struct proc *p, const uint64_t *a)
 
 static int64_t sys_kan_bind(struct proc *p, const uint64_t *a) { return kan_bind(p, a[0], a[1]); }
 
+static int64_t sys_kan_join(struct proc *p, const uint64_t *a)
+{
+	struct hk_addr g;
+	int rc = vm_copy_in(p, &g, a[0], sizeof(g));
+	return rc ? rc : kan_join(p, &g, a[1]);
+}
+
 static int64_t sys_kan_close(struct proc *p, const uint64_t *a)
 {
 	if (a[0] == p->kan->primary)

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 struct kan_atab_slot {
-	uint64_t hi, lo; /* the address, big-endian halves */
+	uint64_t hi, lo; /* the address as two words in memory order */
 	uint32_t val;
 	uint32_t used;
 };

@@ -40,11 +40,32 @@ static inline const struct hk_addr *kan_hdr_dst(const uint8_t *ip)
 	return (const struct hk_addr *)(ip + 24);
 }
 
-int kan_addr_eq(const struct hk_addr *a, const struct hk_addr *b);
-int kan_addr_is_multicast(const struct hk_addr *a);
-int kan_addr_is_unspecified(const struct hk_addr *a);
+/*
+ * Address tests, inline because every send makes several: whole 64-bit
+ * words (unaligned loads are fine on every target; the bytes keep network
+ * order, so only equality and zero tests are meaningful on the words).
+ */
+static inline uint64_t kan_addr_word(const struct hk_addr *a, unsigned i)
+{
+	uint64_t v;
+	__builtin_memcpy(&v, a->b + 8 * i, 8);
+	return v;
+}
+static inline int kan_addr_eq(const struct hk_addr *a, const struct hk_addr *b)
+{
+	return ((kan_addr_word(a, 0) ^ kan_addr_word(b, 0)) |
+	        (kan_addr_word(a, 1) ^ kan_addr_word(b, 1))) == 0;
+}
+static inline int kan_addr_is_multicast(const struct hk_addr *a) { return a->b[0] == 0xff; }
+static inline int kan_addr_is_unspecified(const struct hk_addr *a)
+{
+	return (kan_addr_word(a, 0) | kan_addr_word(a, 1)) == 0;
+}
 /* a lies in the /64 whose first 8 bytes are prefix[0..8) */
-int kan_addr_in_prefix(const struct hk_addr *a, const struct hk_addr *prefix);
+static inline int kan_addr_in_prefix(const struct hk_addr *a, const struct hk_addr *prefix)
+{
+	return kan_addr_word(a, 0) == kan_addr_word(prefix, 0);
+}
 /* prefix's upper 64 bits with interface identifier iid */
 struct hk_addr kan_addr_make(const struct hk_addr *prefix, uint64_t iid);
 uint64_t kan_addr_iid(const struct hk_addr *a);

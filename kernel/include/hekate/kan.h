@@ -28,6 +28,8 @@
 #define HK_KAN_DEPTH_MAX   512u
 #define HK_KAN_DEPTH_DEF   128u  /* depth of the endpoint spawn binds */
 #define HK_KAN_MAX_EPS     8192u /* endpoints on the node */
+#define HK_KAN_GROUPS      256u  /* multicast groups with members on the node */
+#define HK_KAN_GROUP_MAX   64u   /* members (endpoints) per group */
 #define HK_KAN_QUOTA_DEF   256u  /* pages a process may hold plus have in flight */
 #define HK_KAN_EPS_DEF     16u   /* endpoints a process may bind */
 #define HK_KAN_PAGES_DEF   4096u /* packet pool pages (set kan-pages=N) */

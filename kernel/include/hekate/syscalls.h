@@ -69,9 +69,10 @@
 	  (ep, id, first_us, period_us))                                                           \
 	X(31, timer_cancel, HK_R_ANY, 1, (unsigned id), (id))                                      \
 	X(32, irq_bind, HK_R_ANY, 2, (unsigned grant, unsigned ep), (grant, ep))                   \
-	X(33, irq_ack, HK_R_ANY, 1, (unsigned grant), (grant))
+	X(33, irq_ack, HK_R_ANY, 1, (unsigned grant), (grant))                                     \
+	X(34, kan_join, HK_R_ANY, 2, (const struct hk_addr *group, unsigned depth), (group, depth))
 
-#define HK_NR_SYSCALLS 34
+#define HK_NR_SYSCALLS 35
 
 /* Limits the calls check (a larger value is -HK_E2BIG or -HK_EINVAL). */
 #define HK_CONSOLE_MAX     4096u          /* bytes per console_write */
