@@ -4,13 +4,14 @@
 #   make test   run every test (unit + qemu) through ctest
 #   make bench  boot the benchmark image under -icount and print guest instruction counts
 #   make debug  boot halted with a gdb stub and attach gdb to the kernel's symbols
+#   make profile  per-function instruction counts of one KAN send->recv and one send
 # Each first runs tools/bootstrap (installs what is missing; offline and fast once done).
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?=
 RUN_ARGS ?=
 
-.PHONY: all bootstrap build run test test-unit test-qemu bench debug clean distclean
+.PHONY: all bootstrap build run test test-unit test-qemu bench profile debug clean distclean
 all: build
 
 bootstrap:
@@ -37,6 +38,10 @@ test-qemu: build
 
 bench: build
 	tools/bench $(BUILD)
+
+profile: build
+	@tools/bootstrap --profile
+	tools/kanprof $(BUILD)
 
 debug: build
 	@tools/bootstrap --debug

@@ -7,10 +7,11 @@
  * kernel/ includes only this header; it never tests the architecture.
  * Boot information reaches arch code as the plain struct of
  * <hekate/bootinfo.h>; arch code calls back into kernel/ only through
- * kmain(), kernel_irq_tick() and the console/fatal-exit functions of
+ * kmain(), the kernel_* hooks below and the console/fatal-exit functions of
  * <hekate/kprintf.h>.
  */
 #include <arch/context.h> /* struct arch_ctx, struct arch_fpstate: sizes the kernel embeds */
+#include <arch/fast.h>    /* inline: arch_phys_to_virt, arch_cpu_id */
 #include <hekate/bootinfo.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,8 +37,21 @@ void kmain_secondary(unsigned cpu) __attribute__((noreturn));
 
 /* Called by arch code (interrupts masked) on every timer tick of this CPU. */
 void kernel_irq_tick(void);
+/*
+ * This CPU's timer comparator fired (interrupts masked, after
+ * kernel_irq_tick() if the tick was due): the kernel's one-shot deadline
+ * has been consumed; the kernel runs what expired and sets the next one
+ * with arch_timer_deadline().
+ */
+void kernel_irq_timer(void);
 /* A wake-up IPI arrived on this CPU (interrupts masked). */
 void kernel_irq_ipi(void);
+/*
+ * A device interrupt line (arch_irq_line_*) fired on this CPU. Arch code has
+ * already masked the line and ended the interrupt; the line stays masked
+ * until the kernel unmasks it (interrupts masked, no lock held).
+ */
+void kernel_irq_device(uint32_t intid);
 
 /* A user fault, decoded by arch code; the kernel decides the process's fate. */
 enum arch_fault_kind {
@@ -83,8 +97,7 @@ void arch_console_putc(char c);
 void arch_console_use(const struct bootinfo *bi);
 
 /* --- memory --------------------------------------------------------- */
-/* Kernel VA of physical pa in the linear map. */
-void *arch_phys_to_virt(uint64_t pa);
+/* arch_phys_to_virt(pa): kernel VA of physical pa in the linear map (<arch/fast.h>). */
 /* Bytes of physical memory reachable through the early boot mapping, counted from 0. */
 uint64_t arch_early_map_limit(void);
 /*
@@ -106,10 +119,21 @@ void arch_wait_for_interrupt(void);
 int arch_timer_start(const struct bootinfo *bi, unsigned hz);
 uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
+/*
+ * Device interrupt lines (kernel/irq.c; aarch64: GIC SPIs). The kernel
+ * serialises calls for one line; arch_irq_line_mask is also safe from the
+ * interrupt path without a lock. Masking does not clear a pending
+ * interrupt: a level line still asserted fires again once unmasked.
+ */
+/* 1 if intid names a device line this interrupt controller implements and can route. */
+int arch_irq_line_valid(uint32_t intid);
+/* Configure the line's trigger (edge or level), route it to CPU `cpu`, unmask it. */
+void arch_irq_line_route(uint32_t intid, unsigned cpu, int edge);
+void arch_irq_line_mask(uint32_t intid);
+void arch_irq_line_unmask(uint32_t intid);
 
 /* --- CPUs ------------------------------------------------------------ */
-/* Logical index of the calling CPU (0 = boot CPU). */
-unsigned arch_cpu_id(void);
+/* arch_cpu_id(): logical index of the calling CPU, 0 = boot CPU (<arch/fast.h>). */
 /*
  * Start CPU `cpu` (bi->cpus[cpu]) on stack_top: it runs kmain_secondary(cpu).
  * 0 or a negative hk_err (PSCI refused, no conduit).
@@ -119,6 +143,14 @@ int arch_cpu_start(const struct bootinfo *bi, unsigned cpu, void *stack_top);
 void arch_cpu_kick(unsigned cpu);
 /* Mask or unmask this CPU's periodic tick (a claimed core runs without it). */
 void arch_timer_local(int on);
+/*
+ * This CPU's one-shot kernel deadline, a counter value (UINT64_MAX: none),
+ * replacing the previous one. The comparator fires at the earlier of it
+ * and the next tick, also while the tick is masked; a deadline already
+ * passed fires at once. Firing consumes it (see kernel_irq_timer).
+ * Interrupts masked; the calling CPU only.
+ */
+void arch_timer_deadline(uint64_t at);
 
 /* --- threads ----------------------------------------------------------- */
 /*
@@ -155,6 +187,13 @@ uint64_t arch_pt_create(struct pt_alloc *a);
 int arch_pt_map(uint64_t root, uint64_t va, uint64_t pa, unsigned prot, struct pt_alloc *a);
 /* Look up a user page: 0 with *pa and *prot (PT_*), or -HK_ENOENT. */
 int arch_pt_lookup(uint64_t root, uint64_t va, uint64_t *pa, unsigned *prot);
+/*
+ * Translate user va through the address space active on this CPU, as an
+ * EL0 read (write = 0) or write would: 0 with *pa when that access is
+ * allowed and va is ordinary memory (not a device), else -HK_EFAULT. The
+ * hardware walks the tables: no software walk on the syscall path.
+ */
+int arch_user_pa(uint64_t va, int write, uint64_t *pa);
 /*
  * Free every table page and every PT_OWNED leaf page through a->free;
  * returns the number of pages freed. The tables must not be live on any CPU.

@@ -11,6 +11,8 @@
 /* The address as two words in memory order: equality and hashing need no byte swap. */
 static uint64_t word(const struct hk_addr *a, unsigned i) { return kan_addr_word(a, i); }
 
+/* splitmix64's finalizer over both words: every input bit reaches the low
+ * bits the table index is taken from, wherever the varying bytes sit. */
 static uint32_t hash(uint64_t hi, uint64_t lo)
 {
 	uint64_t x = lo ^ (hi * 0x9e3779b97f4a7c15ull);

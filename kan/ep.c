@@ -31,7 +31,7 @@ int kan_ep_push(struct kan_ep *ep, uint32_t idx)
 	}
 	struct kan_ring_ent e = {idx};
 	if (ck_ring_size(&ep->ring) >= ep->depth ||
-	    !ck_ring_enqueue_spmc_kan(&ep->ring, ep->buf, &e)) {
+	    !ck_ring_enqueue_spsc_kan(&ep->ring, ep->buf, &e)) {
 		ck_pr_inc_64(&ep->c.drops[HK_DROP_RING_FULL]);
 		return -HK_ENOBUFS;
 	}
@@ -41,7 +41,7 @@ int kan_ep_push(struct kan_ep *ep, uint32_t idx)
 int kan_ep_pop(struct kan_ep *ep, uint32_t *idx)
 {
 	struct kan_ring_ent e;
-	if (!ck_ring_dequeue_spmc_kan(&ep->ring, ep->buf, &e))
+	if (!ck_ring_dequeue_spsc_kan(&ep->ring, ep->buf, &e))
 		return 0;
 	*idx = e.idx;
 	return 1;

@@ -335,6 +335,26 @@ static int parse_virtio(struct parse *p)
 	return 0;
 }
 
+/* The PL031 RTC is optional (a grantable device); one that is present must be whole. */
+static int parse_rtc(struct parse *p)
+{
+	struct bootinfo *bi = p->bi;
+	int node = fdt_node_offset_by_compatible(p->fdt, -1, "arm,pl031");
+	if (node < 0)
+		return 0;
+	struct bi_range r;
+	unsigned n;
+	int rc = read_reg(p, node, &r, 1, &n);
+	rc = rc ? rc : read_irq(p, node, 0, &bi->rtc_irq);
+	if (rc)
+		return rc;
+	if (r.size < BI_PL031_MIN_SIZE)
+		return FAIL(p, HK_EBADDTB, "dtb: pl031 at 0x%llx is only 0x%llx bytes",
+		            (unsigned long long)r.base, (unsigned long long)r.size);
+	bi->rtc = r;
+	return 0;
+}
+
 static int check_blob(struct parse *p, size_t maxlen)
 {
 	if (!p->fdt || maxlen < sizeof(struct fdt_header))
@@ -378,6 +398,7 @@ int bootinfo_parse(const void *fdt, size_t maxlen, struct bootinfo *bi, char *er
 	rc = rc ? rc : parse_psci(&p);
 	rc = rc ? rc : parse_chosen(&p);
 	rc = rc ? rc : parse_virtio(&p);
+	rc = rc ? rc : parse_rtc(&p);
 	return rc;
 }
 

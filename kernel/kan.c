@@ -19,6 +19,7 @@
  * only if the pid still matches, so a page outliving its sender is fine.
  */
 #include "kan.h"
+#include "kanctl.h"
 #include "proc.h"
 #include <ck_pr.h>
 #include <hekate/errno.h>
@@ -26,6 +27,7 @@
 #include <hekate/pmm.h>
 #include <kan/addr.h>
 #include <kan/ep.h>
+#include <kan/icmp.h>
 #include <kan/ipv6.h>
 #include <kan/notify.h>
 #include <kan/pool.h>
@@ -70,6 +72,10 @@ struct kan_group {
 static struct kan_group groups[HK_KAN_GROUPS];
 
 static void count(uint64_t *c, uint64_t n) { ck_pr_add_64(c, n); }
+
+/* A counter with one writer: the owning process's kp->lock is held. A plain
+ * add (no atomic read-modify-write), stored whole for lock-free readers. */
+static void count_owned(uint64_t *c, uint64_t n) { ck_pr_store_64(c, *c + n); }
 
 static uint64_t page_pa(uint32_t idx) { return pool_pa + (uint64_t)idx * PAGE_SIZE; }
 static uint8_t *page_kva(uint32_t idx) { return arch_phys_to_virt(page_pa(idx)); }
@@ -330,7 +336,9 @@ static int bind_ep(struct proc *p, const struct hk_addr *a, uint64_t depth)
 	ck_spinlock_fas_lock(&kp->lock);
 	ck_spinlock_fas_lock(&bind_lock);
 	uint16_t h = ep_free_head;
-	int rc = kp->neps >= kp->max_eps ? -HK_ETOOMANY
+	uint32_t other;
+	int rc = !kan_addr_is_multicast(a) && !kan_atab_lookup(&atab, a, &other) ? -HK_EEXIST
+	         : kp->neps >= kp->max_eps ? -HK_ETOOMANY
 	         : h == NO_EP            ? -HK_ENOMEM
 	                                 : bind_address(a, h);
 	if (!rc) {
@@ -456,35 +464,46 @@ static void count_drop(struct kan_proc *kp, enum hk_drop why)
 	count(&node_c.drops[why], 1);
 }
 
-/* The endpoint a destination routes to, or -1. Lock-free. */
-static int64_t route(const struct hk_addr *dst)
+/* The endpoint (or GROUP_BIT | group) a destination routes to, else -1;
+ * *up set when it is the uplink. Lock-free. */
+static int64_t route(const struct hk_addr *dst, int *up)
 {
 	uint32_t h;
+	*up = 0;
 	if (kan_addr_in_prefix(dst, &prefix) || kan_addr_is_multicast(dst))
 		return kan_atab_lookup(&atab, dst, &h) ? -1 : (int64_t)h;
-	return ck_pr_load_32((uint32_t *)&uplink_ep) == UINT32_MAX ? -1 : uplink_ep;
+	int32_t u = (int32_t)ck_pr_load_32((uint32_t *)&uplink_ep);
+	*up = u >= 0;
+	return u;
 }
 
 /* The source must be an address p has bound, or any off-prefix address if p is the uplink. */
 static int64_t source_ep(struct proc *p, const struct hk_addr *src)
 {
 	uint32_t h;
+	struct kan_proc *kp = p->kan;
+	if (kan_addr_eq(src, &eps[kp->primary].addr)) /* the usual case; the primary never closes */
+		return kp->primary;
 	if (!kan_addr_in_prefix(src, &prefix))
-		return p->kan->uplink ? (int64_t)NO_EP : -1;
+		return kp->uplink ? (int64_t)NO_EP : -1;
 	if (kan_atab_lookup(&atab, src, &h) || ck_pr_load_32((uint32_t *)&eps[h].owner) !=
 	                                           (uint32_t)p->pid)
 		return -1;
 	return h;
 }
 
-/* Queue page idx on endpoint h: 1 if a waiter was woken on this CPU, else 0,
- * or the drop's error (the page was dropped and counted). */
+/*
+ * Queue page idx on endpoint h, which a lookup found for address dst, or
+ * (dst NULL) which was the uplink: 1 if a waiter was woken on this CPU,
+ * else 0, or the drop's error (the page was dropped and counted).
+ */
 static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 {
 	struct kan_ep *ep = &eps[h];
 	int rc, here = 0;
 	ck_spinlock_fas_lock(&ep->lock);
-	if (!kan_addr_eq(&ep->addr, dst)) {
+	/* kan_close withdraws the address or the uplink before it takes ep->lock */
+	if (dst ? !kan_addr_eq(&ep->addr, dst) : ck_pr_load_32((uint32_t *)&uplink_ep) != h) {
 		rc = -HK_ENOENT; /* closed and reused since the lookup */
 		count(&ep->c.drops[HK_DROP_CLOSED], 1);
 	} else {
@@ -529,13 +548,24 @@ static int send_group(uint32_t g, const struct hk_addr *dst, uint32_t idx)
 	return here;
 }
 
+/* What take decided when it is not an endpoint or a refusal. */
+#define KAN_TO_KERNEL (-1001) /* for the kernel's control service */
+#define KAN_UNROUTED  (-1002) /* nowhere to go (counted): it may bounce as an ICMPv6 error */
+
+/* A packet take accepted: its page, and where answers to it go. */
+struct taken {
+	uint32_t idx;
+	int64_t back; /* the sender's endpoint its source names, or NO_EP (uplink, off-prefix) */
+	int up;       /* routed to the uplink */
+};
+
 /*
  * Check and route one packet, then take it out of p's window. Returns the
- * destination endpoint (>= 0), KAN_DROPPED when it was consumed by a drop,
- * or a negative error with the packet left where it was.
+ * destination endpoint (>= 0; with GROUP_BIT a group), KAN_TO_KERNEL or
+ * KAN_UNROUTED (the page is unmapped and still held by p), or a negative
+ * error with the packet left where it was. kp->lock held.
  */
-#define KAN_DROPPED (-1000)
-static int64_t take(struct proc *p, struct hk_pkt d, uint32_t *idx_out)
+static int64_t take(struct proc *p, struct hk_pkt d, struct taken *t)
 {
 	struct kan_proc *kp = p->kan;
 	int ro;
@@ -555,22 +585,25 @@ static int64_t take(struct proc *p, struct hk_pkt d, uint32_t *idx_out)
 		count_drop(kp, HK_DROP_SPOOFED);
 		return -HK_ESPOOF;
 	}
-	int64_t dst = route(kan_hdr_dst(ip));
+	const struct hk_addr *to = kan_hdr_dst(ip);
+	int64_t dst = kan_addr_eq(to, &kaddr) ? KAN_TO_KERNEL : route(to, &t->up);
 	win_unmap(p, kp, d.slot);
 	pool.meta[idx].off = d.off;
 	pool.meta[idx].len = d.len;
-	count(&kp->c.pkts_out, 1);
-	count(&kp->c.bytes_out, d.len);
+	count_owned(&kp->c.pkts_out, 1);
+	count_owned(&kp->c.bytes_out, d.len);
 	if (src != NO_EP) {
-		count(&eps[src].c.pkts_out, 1);
-		count(&eps[src].c.bytes_out, d.len);
+		count_owned(&eps[src].c.pkts_out, 1);
+		count_owned(&eps[src].c.bytes_out, d.len);
 	}
+	t->idx = (uint32_t)idx;
+	t->back = src;
+	if (dst == KAN_TO_KERNEL)
+		return dst;
 	if (dst < 0) {
 		count_drop(kp, HK_DROP_NO_ROUTE);
-		kan_pg_free(&pool, arch_cpu_id(), (uint32_t)idx, kp->pid);
-		return KAN_DROPPED;
+		return KAN_UNROUTED;
 	}
-	*idx_out = (uint32_t)idx;
 	if (dst & GROUP_BIT) {
 		/* one reference, the sender's, until send_group has pushed it to every member */
 		if (kan_pg_share(&pool, (uint32_t)idx, kp->pid, 1))
@@ -584,27 +617,103 @@ static int64_t take(struct proc *p, struct hk_pkt d, uint32_t *idx_out)
 	return dst;
 }
 
+/* The held, unmapped page of t goes back to its sender p: to the endpoint
+ * its source named, or for an off-prefix source to the uplink. */
+static void reply(struct proc *p, const struct taken *t)
+{
+	struct kan_proc *kp = p->kan;
+	int32_t h = t->back == NO_EP ? (int32_t)ck_pr_load_32((uint32_t *)&uplink_ep)
+	                             : (int32_t)t->back;
+	if (h < 0) { /* the uplink closed meanwhile */
+		kan_pg_free(&pool, arch_cpu_id(), t->idx, kp->pid);
+		return;
+	}
+	if (kan_pg_send(&pool, t->idx, kp->pid))
+		panic("kan: answering with page %u of %s: not held", t->idx, p->name);
+	pool.meta[t->idx].charge = charge_of(p);
+	charge(kp);
+	const uint8_t *ip = page_kva(t->idx) + pool.meta[t->idx].off;
+	if (enqueue((uint32_t)h, t->back == NO_EP ? NULL : kan_hdr_dst(ip), t->idx) > 0)
+		this_cpu()->need_resched = 1;
+}
+
+/* An unroutable packet: an ICMPv6 destination unreachable (code) back to
+ * the sender in the same page if it asked for errors, else it is freed. */
+static int bounce(struct proc *p, const struct taken *t, uint64_t flags, uint8_t code)
+{
+	struct kan_page *m = &pool.meta[t->idx];
+	uint16_t off = m->off, len = m->len;
+	if (!(flags & HK_SEND_ERRORS) ||
+	    kan_icmp6_unreach(page_kva(t->idx), PAGE_SIZE, &off, &len, &kaddr, code)) {
+		kan_pg_free(&pool, arch_cpu_id(), t->idx, p->kan->pid);
+		return 0;
+	}
+	m->off = off;
+	m->len = len;
+	reply(p, t);
+	return 0;
+}
+
+/* A packet to the kernel's address: a control request, answered in its own page. */
+static int to_kernel(struct proc *p, const struct taken *t, uint64_t flags)
+{
+	uint8_t out[KAN_ICMP_MIN_MTU]; /* every response fits the IPv6 minimum MTU */
+	struct kan_page *m = &pool.meta[t->idx];
+	uint8_t *page = page_kva(t->idx);
+	long n = kanctl_answer(p, page + m->off, m->len, &kaddr, out, sizeof(out));
+	if (n == KANCTL_NO_PORT)
+		return bounce(p, t, flags, KAN_UNREACH_PORT);
+	if (n < 0) {
+		count_drop(p->kan, HK_DROP_BAD_CONTROL);
+		kan_pg_free(&pool, arch_cpu_id(), t->idx, p->kan->pid);
+		return 0;
+	}
+	memcpy(page + HK_PKT_HEADROOM, out, (size_t)n);
+	m->off = HK_PKT_HEADROOM;
+	m->len = (uint16_t)n;
+	reply(p, t);
+	return 0;
+}
+
 /* One packet; 0 sent (or dropped and counted), <0 refused and still held. */
 int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 {
 	struct kan_proc *kp = p->kan;
-	uint32_t idx;
+	struct taken t;
 	if (flags & ~(uint64_t)HK_SEND_ERRORS)
 		return -HK_EINVAL;
 	ck_spinlock_fas_lock(&kp->lock);
-	int64_t dst = take(p, d, &idx);
+	int64_t dst = take(p, d, &t);
 	ck_spinlock_fas_unlock(&kp->lock);
-	if (dst == KAN_DROPPED)
-		return 0;
+	if (dst == KAN_TO_KERNEL)
+		return to_kernel(p, &t, flags);
+	const struct hk_addr *to = kan_hdr_dst(page_kva(t.idx) + d.off);
+	if (dst == KAN_UNROUTED)
+		return bounce(p, &t, flags,
+		              kan_addr_in_prefix(to, &prefix) ? KAN_UNREACH_ADDR : KAN_UNREACH_NO_ROUTE);
 	if (dst < 0)
 		return (int)dst;
 	/* nobody else sees the page until enqueue has pushed it */
-	const struct hk_addr *to = kan_hdr_dst(page_kva(idx) + d.off);
-	int here = dst & GROUP_BIT ? send_group((uint32_t)dst & ~GROUP_BIT, to, idx)
-	                           : enqueue((uint32_t)dst, to, idx);
+	int here = dst & GROUP_BIT ? send_group((uint32_t)dst & ~GROUP_BIT, to, t.idx)
+	                           : enqueue((uint32_t)dst, t.up ? NULL : to, t.idx);
 	if (here > 0)
 		this_cpu()->need_resched = 1;
 	return 0;
+}
+
+int kan_ep_info(uint32_t h, int32_t *pid, struct hk_addr *a)
+{
+	if (h >= HK_KAN_MAX_EPS)
+		return -HK_ENOENT;
+	struct kan_ep *ep = &eps[h];
+	if (ck_pr_load_32(&ep->state) != KAN_EP_OPEN)
+		return -HK_ENOENT;
+	ck_spinlock_fas_lock(&ep->lock);
+	int rc = ep->state == KAN_EP_OPEN ? 0 : -HK_ENOENT;
+	*pid = ep->owner;
+	*a = ep->addr;
+	ck_spinlock_fas_unlock(&ep->lock);
+	return rc;
 }
 
 /* --- packets from the kernel ------------------------------------------------ */
@@ -662,6 +771,35 @@ int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * kan_kernel_send to h only if p owns it, checked and sent under p's window
+ * lock: kan_close takes that lock first, so p cannot close h (nor can
+ * another process bind it again) in between, and a notification p asked
+ * for never reaches anyone else. -HK_ENOENT if p does not own h. p's
+ * receivers pop its rings under that lock too, so a ring seen full stays
+ * full: refuse (-HK_ENOBUFS, counted as a ring-full drop) before building
+ * the packet, which keeps a storm of retries into a full ring cheap.
+ * Caller: no KAN lock held, p->kan still set (before kan_proc_exit).
+ */
+int kan_kernel_send_owned(struct proc *p, uint32_t h, uint16_t port, const void *payload,
+                          size_t len)
+{
+	struct kan_proc *kp = p->kan;
+	struct kan_ep *ep;
+	int rc = -HK_ENOBUFS;
+	ck_spinlock_fas_lock(&kp->lock);
+	if (!(ep = own_ep(p, h))) {
+		rc = -HK_ENOENT;
+	} else if (kan_ep_queued(ep) >= ep->depth) {
+		count(&ep->c.drops[HK_DROP_RING_FULL], 1);
+		count(&node_c.drops[HK_DROP_RING_FULL], 1);
+	} else {
+		rc = kan_kernel_send(h, port, payload, len);
+	}
+	ck_spinlock_fas_unlock(&kp->lock);
+	return rc;
+}
+
 /* --- receive --------------------------------------------------------------------- */
 
 /* kp->lock held. Deliver up to max packets from ep into p's window. */
@@ -683,10 +821,10 @@ static unsigned collect(struct proc *p, uint32_t h, struct hk_pkt *out, unsigned
 		unsigned len = pool.meta[idx].len;
 		out[n++] = (struct hk_pkt){(uint16_t)win_map(kp, idx, ro), pool.meta[idx].off,
 		                           (uint16_t)len, (uint16_t)h};
-		count(&ep->c.pkts_in, 1);
-		count(&ep->c.bytes_in, len);
-		count(&kp->c.pkts_in, 1);
-		count(&kp->c.bytes_in, len);
+		count_owned(&ep->c.pkts_in, 1);
+		count_owned(&ep->c.bytes_in, len);
+		count_owned(&kp->c.pkts_in, 1);
+		count_owned(&kp->c.bytes_in, len);
 	}
 	return n;
 }

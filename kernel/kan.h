@@ -64,8 +64,13 @@ int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out
  * counted as a drop) or -HK_EINVAL (payload too big for a page).
  */
 int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len);
+/* The same, to an endpoint p owns (checked under p's window lock); else -HK_ENOENT. */
+int kan_kernel_send_owned(struct proc *p, uint32_t h, uint16_t port, const void *payload,
+                          size_t len);
 /* 1 if h (any raw value) is an open endpoint owned by p, else 0. Lock-free. */
 int kan_ep_owned(struct proc *p, uint64_t h);
+/* Owner pid and address of open endpoint h: 0, or -HK_ENOENT. */
+int kan_ep_info(uint32_t h, int32_t *pid, struct hk_addr *a);
 void kan_self(struct proc *p, struct hk_kan_self *s);
 int kan_stat(unsigned kind, uint64_t id, union kan_stat_out *out);
 

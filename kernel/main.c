@@ -24,7 +24,7 @@
 static struct kstate ks;
 static uint64_t ticks;
 static struct manifest manifest;
-static struct kdev kdevs[BI_MAX_VIRTIO];
+static struct kdev kdevs[BI_MAX_VIRTIO + 1]; /* the virtio slots and the RTC */
 static unsigned nkdevs;
 static struct thread idle_threads[ARCH_MAX_CPUS];
 
@@ -149,6 +149,16 @@ static void build_devices(void)
 		d->pa = v->base;
 		d->size = v->size;
 		d->irq = v->irq.intid;
+		d->irq_flags = v->irq.flags;
+	}
+	/* The PL031 RTC: a device that raises its interrupt on demand (the IRQ test). */
+	if (ks.bi.rtc.base) { /* kdevs has room for it after every virtio slot */
+		struct kdev *d = &kdevs[nkdevs++];
+		fmt_snprintf(d->name, sizeof(d->name), "rtc.0");
+		d->pa = ks.bi.rtc.base;
+		d->size = ks.bi.rtc.size;
+		d->irq = ks.bi.rtc_irq.intid;
+		d->irq_flags = ks.bi.rtc_irq.flags;
 	}
 }
 
@@ -183,7 +193,7 @@ static int load_boot_image(const void **img_out, size_t *len_out)
 	size_t len = (size_t)(ks.bi.initrd_end - ks.bi.initrd_start);
 	struct cpio_file f;
 	char err[200];
-	const char *names[BI_MAX_VIRTIO];
+	const char *names[BI_MAX_VIRTIO + 1];
 	int rc = cpio_find(img, len, "manifest", &f, err, sizeof(err));
 	if (rc == -HK_ENOENT)
 		boot_fail("boot image: no file 'manifest' in the initrd (%zu bytes)", len);

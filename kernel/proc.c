@@ -10,8 +10,10 @@
  * Locking: proc_lock (proc.h) guards the tables and lifecycle fields.
  */
 #include "proc.h"
+#include "irq.h"
 #include "kan.h"
 #include "kernel.h"
+#include "timer.h"
 #include <ck_pr.h>
 #include <hekate/cpio.h>
 #include <hekate/elf.h>
@@ -195,6 +197,7 @@ static int grant_devices(struct proc *p, const struct man_proc *mp)
 		g->size = (d->pa + d->size - g->pa + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 		g->va = HK_DEVICE_BASE + ((uint64_t)i << 30) + (d->pa - g->pa);
 		g->irq = d->irq;
+		g->irq_flags = d->irq_flags;
 		int rc = vm_map_device(p, g->va & ~(uint64_t)(PAGE_SIZE - 1), g->pa, g->size);
 		if (rc)
 			return rc;
@@ -368,6 +371,8 @@ static void supervisor_gone(const struct proc *p)
 static void proc_finish(struct proc *p)
 {
 	uint64_t held = p->pages;
+	irq_proc_exit(p); /* before its endpoints close: no packet to a dead endpoint */
+	timer_proc_exit(p); /* likewise; its timers are gone when this returns */
 	kan_proc_exit(p);
 	vm_destroy(p);
 	if (p->pages)

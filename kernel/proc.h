@@ -56,6 +56,7 @@ struct grant {
 	char name[MAN_DEV_MAX];
 	uint64_t pa, size, va;
 	uint32_t irq;
+	uint32_t irq_flags; /* the DTB's trigger flags (kernel/irq.c) */
 };
 
 enum pstate { P_FREE, P_LOADING, P_LIVE, P_ZOMBIE };
@@ -113,8 +114,8 @@ void mem_init(struct pmm *pmm);
 /* --- sched.c --- */
 extern struct cpu cpus[ARCH_MAX_CPUS];
 extern unsigned ncpus_online;
-struct cpu *this_cpu(void);
-struct thread *current(void);
+static inline struct cpu *this_cpu(void) { return &cpus[arch_cpu_id()]; }
+static inline struct thread *current(void) { return this_cpu()->cur; }
 void sched_init_cpu(unsigned id, struct thread *idle);
 void sched_idle_loop(void) __attribute__((noreturn));
 void schedule(void);
@@ -129,6 +130,12 @@ int sched_wake(struct thread *t, enum wake_reason why);
  */
 void sched_prepare_block(uint64_t timeout_us);
 enum wake_reason sched_wait(void);
+/*
+ * Timer interrupt (kernel_irq_timer): wake this CPU's sleepers whose
+ * timeout passed; returns the earliest timeout left (counter value,
+ * UINT64_MAX if none). Interrupts masked, no lock held.
+ */
+uint64_t sched_expire_sleepers(void);
 void sched_thread_dead(void) __attribute__((noreturn));
 /* Home CPU for a new thread of process pid: its claim, else the least loaded allowed CPU. */
 unsigned sched_place(uint64_t cores, int claim, int pid);
@@ -159,7 +166,7 @@ extern struct proc procs[MAX_PROCS];
 struct kdev {
 	char name[MAN_DEV_MAX];
 	uint64_t pa, size;
-	uint32_t irq;
+	uint32_t irq, irq_flags;
 };
 /* Keep the boot image and manifest (both live for the kernel's lifetime) and spawn the supervisor.
  */

@@ -10,16 +10,16 @@
  * its tick, or the wake-up IPI another CPU sends when it queues work here.
  * Locking and the never-migrate rule are described in proc.h.
  */
+#include "irq.h"
 #include "kernel.h"
 #include "proc.h"
+#include "timer.h"
 #include <ck_pr.h>
 #include <hekate/kprintf.h>
 
 struct cpu cpus[ARCH_MAX_CPUS];
 unsigned ncpus_online;
 
-struct cpu *this_cpu(void) { return &cpus[arch_cpu_id()]; }
-struct thread *current(void) { return this_cpu()->cur; }
 
 uint64_t time_us(void)
 {
@@ -172,6 +172,7 @@ void sched_prepare_block(uint64_t timeout_us)
 		t->snext = c->sleepers;
 		c->sleepers = t;
 		t->sleeping = 1;
+		timer_deadline_lower(t->wake_at); /* the timeout is precise, not the next tick */
 	}
 	ck_spinlock_fas_unlock(&c->lock);
 }
@@ -232,6 +233,7 @@ static void wake_expired(struct cpu *c)
 void kernel_irq_tick(void)
 {
 	struct cpu *c = this_cpu();
+	irq_tick(); /* retry interrupt packets the KAN could not take */
 	if (c->id == 0)
 		kernel_tick_count();
 	ck_pr_inc_64(&c->st.ticks);
@@ -240,6 +242,21 @@ void kernel_irq_tick(void)
 	if (c->rq_head)
 		c->need_resched = 1;
 	ck_spinlock_fas_unlock(&c->lock);
+}
+
+uint64_t sched_expire_sleepers(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t next = UINT64_MAX;
+	ck_spinlock_fas_lock(&c->lock);
+	struct thread *tail = c->rq_tail;
+	wake_expired(c);
+	if (c->rq_tail != tail) /* a sleeper was queued (it was on no run queue before) */
+		c->need_resched = 1;
+	for (struct thread *t = c->sleepers; t; t = t->snext)
+		next = t->wake_at < next ? t->wake_at : next;
+	ck_spinlock_fas_unlock(&c->lock);
+	return next;
 }
 
 void kernel_irq_ipi(void) { this_cpu()->need_resched = 1; }

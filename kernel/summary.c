@@ -83,6 +83,10 @@ void summary_print(const struct kstate *k)
 	else
 		kprintf("  initrd   none\n");
 	print_virtio(bi);
+	if (bi->rtc.base)
+		kprintf("  rtc      arm,pl031 at 0x%llx irq %u (%s): device rtc.0\n",
+		        (unsigned long long)bi->rtc.base, bi->rtc_irq.intid,
+		        bi_irq_is_edge(bi->rtc_irq.flags) ? "edge" : "level");
 	print_pages(k);
 	arch_mm_describe(mm, sizeof(mm));
 	kprintf("  mmu      %s\n", mm);

@@ -104,18 +104,34 @@ static char *user_byte(struct proc *p, uint64_t uva, unsigned need)
 	return (char *)arch_phys_to_virt(pa) + (uva - page);
 }
 
+/* user_byte, by the hardware when p's address space is the one active here. */
+static char *user_ptr(struct proc *p, uint64_t uva, unsigned need)
+{
+	uint64_t pa;
+	if (p != current()->proc || (need & ~(PT_R | PT_W))) /* AT checks reads and writes only */
+		return user_byte(p, uva, need);
+	return arch_user_pa(uva, (need & PT_W) != 0, &pa) ? NULL : (char *)arch_phys_to_virt(pa);
+}
+
 /* Copy len bytes between kernel buf and user uva, page by page; `out` = to user. */
 static int copy_user(struct proc *p, uint64_t uva, void *buf, size_t len, unsigned need, int out)
 {
 	if (!user_range(uva, len))
 		return -HK_EFAULT;
+	if (len && (uva & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) { /* one page: one translation */
+		char *u = user_ptr(p, uva, need);
+		if (!u)
+			return -HK_EFAULT;
+		memcpy(out ? u : buf, out ? buf : u, len);
+		return 0;
+	}
 	if (vm_check(p, uva, len, need))
 		return -HK_EFAULT;
 	char *k = buf;
 	while (len) {
 		size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
 		chunk = chunk < len ? chunk : len;
-		char *u = user_byte(p, uva, need);
+		char *u = user_ptr(p, uva, need);
 		if (out)
 			memcpy(u, k, chunk);
 		else
@@ -136,7 +152,7 @@ int vm_check(struct proc *p, uint64_t uva, size_t len, unsigned need)
 		return 0;
 	uint64_t first = uva & ~(uint64_t)(PAGE_SIZE - 1);
 	for (uint64_t pg = first; pg < uva + len; pg += PAGE_SIZE)
-		if (!user_byte(p, pg, need))
+		if (!user_ptr(p, pg, need))
 			return -HK_EFAULT;
 	return 0;
 }

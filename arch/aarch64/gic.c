@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * GICv3 (distributor, each CPU's redistributor, system-register CPU
- * interface), the EL1 virtual timer as each CPU's periodic tick, and SGI 1
- * as the wake-up IPI. The distributor is set up once by the boot CPU; each
+ * interface), the EL1 virtual timer as each CPU's periodic tick and
+ * one-shot kernel deadline, and SGI 1 as the wake-up IPI. The distributor is set up once by the boot CPU; each
  * CPU sets up its own redistributor and timer. Called with interrupts masked.
  */
 #include <arch.h>
@@ -46,6 +46,18 @@ static volatile uint8_t *rds[ARCH_MAX_CPUS]; /* each CPU's redistributor */
 static uint64_t mpidrs[ARCH_MAX_CPUS];
 static uint32_t timer_intid;
 static uint64_t timer_period;
+
+/*
+ * Each CPU's comparator (CNTV_CVAL) serves two clients: the periodic tick
+ * and the kernel's one-shot deadline; it is programmed to the earlier one.
+ * Touched only by its own CPU with interrupts masked, so no lock.
+ */
+struct vtimer {
+	uint64_t tick_next; /* counter value of the next tick */
+	uint64_t deadline;  /* kernel deadline, UINT64_MAX = none */
+	int tick_on;        /* 0 on a claimed core */
+};
+static struct vtimer vtimers[ARCH_MAX_CPUS];
 static uint64_t spurious, unexpected;
 
 static volatile uint8_t *this_rd(void) { return rds[arch_cpu_id()]; }
@@ -127,14 +139,25 @@ static void enable_ppi(uint32_t intid)
 	w32(rd, GICR_SGI + GICR_ISENABLER0, 1u << intid);
 }
 
+/* Program the comparator for the earlier client; masked when neither wants it. */
+static void vtimer_program(const struct vtimer *v)
+{
+	uint64_t at = v->tick_on && v->tick_next < v->deadline ? v->tick_next : v->deadline;
+	write_sysreg(cntv_cval_el0, at);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE | (at == UINT64_MAX ? CNTV_CTL_IMASK : 0));
+	isb();
+}
+
 /* This CPU's tick (the period is set by the boot CPU) and its wake-up SGI. */
 static void timer_start_local(void)
 {
+	struct vtimer *v = &vtimers[arch_cpu_id()];
 	enable_ppi(timer_intid);
 	enable_ppi(SGI_WAKE);
-	write_sysreg(cntv_cval_el0, arch_counter() + timer_period);
-	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
-	isb();
+	v->tick_next = arch_counter() + timer_period;
+	v->deadline = UINT64_MAX;
+	v->tick_on = 1;
+	vtimer_program(v);
 }
 
 int arch_timer_start(const struct bootinfo *bi, unsigned hz)
@@ -160,10 +183,18 @@ int aarch64_gic_init_cpu(const struct bootinfo *bi, unsigned cpu)
 
 void arch_timer_local(int on)
 {
+	struct vtimer *v = &vtimers[arch_cpu_id()];
 	if (on)
-		write_sysreg(cntv_cval_el0, arch_counter() + timer_period);
-	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE | (on ? 0 : CNTV_CTL_IMASK));
-	isb();
+		v->tick_next = arch_counter() + timer_period;
+	v->tick_on = on;
+	vtimer_program(v);
+}
+
+void arch_timer_deadline(uint64_t at)
+{
+	struct vtimer *v = &vtimers[arch_cpu_id()];
+	v->deadline = at;
+	vtimer_program(v);
 }
 
 /* SGI to one CPU: affinity fields from its MPIDR, target list bit Aff0. */
@@ -177,14 +208,78 @@ void arch_cpu_kick(unsigned cpu)
 	isb();
 }
 
-/* Re-arm one period after the previous deadline, skipping missed ones. */
-static void timer_rearm(void)
+/* --- device lines: SPIs through the distributor (kernel/irq.c) --------------------- */
+
+#define GICD_TYPER      0x0004
+#define GICD_IGROUPR    0x0080
+#define GICD_ISENABLER  0x0100
+#define GICD_ICENABLER  0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR      0x0c00
+#define GICD_IROUTER    0x6000
+#define GICR_ICENABLER0 0x0180
+#define SPI_PRIORITY    0xa0
+
+static void w64(volatile uint8_t *b, uint32_t off, uint64_t v)
 {
-	uint64_t next = read_sysreg(cntv_cval_el0) + timer_period;
+	*(volatile uint64_t *)(b + off) = v;
+}
+
+int arch_irq_line_valid(uint32_t intid)
+{
+	uint32_t lines = 32 * ((r32(gicd, GICD_TYPER) & 0x1f) + 1);
+	return intid >= 32 && intid < lines && intid < 1020;
+}
+
+/* Disabling takes effect once RWP clears: no new signal for the line after this returns. */
+void arch_irq_line_mask(uint32_t intid)
+{
+	w32(gicd, GICD_ICENABLER + 4 * (intid / 32), 1u << (intid % 32));
+	dsb(sy);
+	wait_bits(gicd, GICD_CTLR, GICD_CTLR_RWP, 0);
+}
+
+void arch_irq_line_unmask(uint32_t intid)
+{
+	w32(gicd, GICD_ISENABLER + 4 * (intid / 32), 1u << (intid % 32));
+}
+
+/*
+ * Group 1, the PPIs' priority, level or edge, routed to one CPU by affinity
+ * (IROUTER's Aff3 and Aff2.Aff1.Aff0 sit where MPIDR has them). The caller
+ * serialises read-modify-writes of the shared group and config words.
+ */
+void arch_irq_line_route(uint32_t intid, unsigned cpu, int edge)
+{
+	uint32_t word = 4 * (intid / 32), bit = 1u << (intid % 32);
+	uint32_t cfg_off = GICD_ICFGR + 4 * (intid / 16), cfg_bit = 2u << 2 * (intid % 16);
+	arch_irq_line_mask(intid);
+	w32(gicd, GICD_IGROUPR + word, r32(gicd, GICD_IGROUPR + word) | bit);
+	gicd[GICD_IPRIORITYR + intid] = SPI_PRIORITY;
+	uint32_t cfg = r32(gicd, cfg_off);
+	w32(gicd, cfg_off, edge ? cfg | cfg_bit : cfg & ~cfg_bit);
+	w64(gicd, GICD_IROUTER + 8 * intid, mpidrs[cpu] & 0xff00ffffffull);
+	arch_irq_line_unmask(intid);
+}
+
+/*
+ * The comparator fired: consume the deadline, move the tick one period on
+ * (skipping missed ones) if it is due, and re-program before the EOI (the
+ * line is level-sensitive). Returns 1 if the tick was due.
+ */
+static int vtimer_fired(void)
+{
+	struct vtimer *v = &vtimers[arch_cpu_id()];
 	uint64_t now = arch_counter();
-	if (next <= now)
-		next = now + timer_period;
-	write_sysreg(cntv_cval_el0, next);
+	int tick = v->tick_on && now >= v->tick_next;
+	if (tick) {
+		v->tick_next += timer_period;
+		if (v->tick_next <= now)
+			v->tick_next = now + timer_period;
+	}
+	v->deadline = UINT64_MAX;
+	vtimer_program(v);
+	return tick;
 }
 
 /* IRQ exception: acknowledge, dispatch, end of interrupt. */
@@ -197,17 +292,28 @@ void aarch64_handle_irq(void)
 		return;
 	}
 	if (intid == timer_intid) {
-		timer_rearm();
+		int tick = vtimer_fired();
 		write_sysreg(ICC_EOIR1_EL1, iar);
-		kernel_irq_tick();
+		if (tick)
+			kernel_irq_tick();
+		kernel_irq_timer();
 		return;
 	} else if (intid == SGI_WAKE) {
 		write_sysreg(ICC_EOIR1_EL1, iar);
 		kernel_irq_ipi();
 		return;
+	} else if (intid >= 32) {
+		/* A device line stays masked until the kernel unmasks it (irq_ack): a
+		 * level-triggered device that keeps asserting cannot storm. */
+		arch_irq_line_mask(intid);
+		write_sysreg(ICC_EOIR1_EL1, iar);
+		kernel_irq_device(intid);
+		return;
 	} else {
+		/* An SGI or PPI nothing enabled: mask it here so it cannot recur. */
 		unexpected++;
-		kprintf("irq: unexpected INTID %u\n", intid);
+		w32(this_rd(), GICR_SGI + GICR_ICENABLER0, 1u << intid);
+		kprintf("irq: unexpected INTID %u, masked\n", intid);
 	}
 	write_sysreg(ICC_EOIR1_EL1, iar);
 }

@@ -37,8 +37,6 @@ void aarch64_boot(uint64_t dtb_pa, uint64_t entry_el)
 const char *arch_name(void) { return "aarch64"; }
 uint16_t arch_elf_machine(void) { return 183; /* EM_AARCH64 */ }
 uint64_t arch_default_dtb_pa(void) { return VIRT_RAM_BASE; }
-void *arch_phys_to_virt(uint64_t pa) { return (void *)(uintptr_t)(pa + KERNEL_VOFF); }
-
 /* The early map covers GiB 0 (devices) and the kernel's own GiB. */
 uint64_t arch_early_map_limit(void)
 {

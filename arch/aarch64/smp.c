@@ -32,7 +32,6 @@ static void clean_to_poc(const void *p, size_t n)
 
 int aarch64_has_pan(void) { return ((read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf) != 0; }
 
-unsigned arch_cpu_id(void) { return (unsigned)read_sysreg(tpidr_el1); }
 
 void aarch64_cpu_setup(unsigned cpu)
 {

@@ -194,3 +194,19 @@ void arch_vm_describe(char *buf, size_t n)
 	             "user half TTBR0 39-bit, 8-bit ASIDs, PAN %s, kernel not EL0-accessible",
 	             aarch64_has_pan() ? "on" : "absent on this CPU");
 }
+
+int arch_user_pa(uint64_t va, int write, uint64_t *pa)
+{
+	uint64_t par;
+	if (write)
+		__asm__ volatile("at s1e0w, %0" ::"r"(va) : "memory");
+	else
+		__asm__ volatile("at s1e0r, %0" ::"r"(va) : "memory");
+	isb();
+	par = read_sysreg(par_el1); /* IRQs are masked in the kernel: nothing else uses PAR_EL1 here */
+	/* F (bit 0): the walk faulted; ATTR (63:56) must be MAIR attr1, normal write-back */
+	if ((par & 1) || (par >> 56) != 0xff)
+		return -HK_EFAULT;
+	*pa = (par & ADDR_MASK) | (va & (PAGE_SIZE - 1));
+	return 0;
+}

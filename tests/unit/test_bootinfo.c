@@ -97,6 +97,11 @@ static void check_qemu_dtb(const char *name, const struct bootinfo *b)
 		assert_int_equal(b->virtio[i].irq.intid, 48 + i);
 		assert_int_equal(b->virtio[i].device_id, 0);
 	}
+	/* the PL031 RTC, a grantable device: SPI 2, level-high */
+	assert_int_equal(b->rtc.base, 0x09010000);
+	assert_int_equal(b->rtc.size, 0x1000);
+	assert_int_equal(b->rtc_irq.intid, 34);
+	assert_int_equal(b->rtc_irq.flags, 4);
 	assert_int_equal(b->initrd_end - b->initrd_start, e.initrd);
 	if (e.initrd)
 		assert_true(b->initrd_start >= 0x40000000);
@@ -311,6 +316,16 @@ static void tiny_virtio_slot(void *fdt)
 	          (uint32_t[]){0, 0x0a003e00, 0, 0x10}, 4);
 }
 
+static void tiny_rtc(void *fdt)
+{
+	set_cells(fdt, node_by_compat(fdt, "arm,pl031"), "reg",
+	          (uint32_t[]){0, 0x09010000, 0, 0x10}, 4);
+}
+static void bad_rtc_irq(void *fdt)
+{
+	set_cells(fdt, node_by_compat(fdt, "arm,pl031"), "interrupts", (uint32_t[]){0, 5000, 4}, 3);
+}
+
 static const struct broken {
 	const char *name;
 	void (*edit)(void *fdt);
@@ -330,6 +345,8 @@ static const struct broken {
     {"300-byte bootargs", long_bootargs, HK_ETOOMANY, "bootargs"},
     {"initrd start without end", initrd_start_only, HK_EBADDTB, "initrd"},
     {"virtio slot too small", tiny_virtio_slot, HK_EBADDTB, "virtio-mmio"},
+    {"RTC reg too small", tiny_rtc, HK_EBADDTB, "pl031"},
+    {"RTC interrupt number 5000", bad_rtc_irq, HK_EBADDTB, "interrupt 0"},
 };
 
 static void test_semantic_errors(void **state)
@@ -343,6 +360,21 @@ static void test_semantic_errors(void **state)
 		expect_reject(fdt, len, broken[i].code, broken[i].needle);
 		free(fdt);
 	}
+}
+
+/* The RTC is optional: a DTB without one parses, with rtc.base 0 and no interrupt. */
+static void test_rtc_optional(void **state)
+{
+	(void)state;
+	size_t len;
+	char *fdt = load_ref(4096, &len);
+	assert_int_equal(fdt_del_node(fdt, node_by_compat(fdt, "arm,pl031")), 0);
+	int rc = bootinfo_parse(fdt, len, &bi, err, sizeof(err));
+	if (rc)
+		fail_msg("without a pl031: %s", err);
+	assert_int_equal(bi.rtc.base, 0);
+	assert_int_equal(bi.rtc_irq.intid, 0);
+	free(fdt);
 }
 
 static void test_bootargs_lookup(void **state)
@@ -380,6 +412,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_corrupt_structure),
 	    cmocka_unit_test(test_mutations_never_crash),
 	    cmocka_unit_test(test_semantic_errors),
+	    cmocka_unit_test(test_rtc_optional),
 	    cmocka_unit_test(test_bootargs_lookup),
 	};
 	return cmocka_run_group_tests_name("bootinfo", tests, NULL, NULL);

@@ -40,11 +40,11 @@ static struct hk_addr plan_key(unsigned i)
 	return node((uint64_t)(0x100 + i / 4) << 16 | (i % 4));
 }
 
-static uint64_t be64(const uint8_t *b)
+/* Word i of a key as a slot stores it: 8 bytes in memory order (<kan/addr.h>). */
+static uint64_t word(const struct hk_addr *a, unsigned i)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
+	uint64_t v;
+	memcpy(&v, a->b + 8 * i, 8);
 	return v;
 }
 
@@ -96,7 +96,7 @@ static void check_layout(struct table *tb, const struct hk_addr *keys, const uin
 		if (homes) {
 			size_t k;
 			for (k = 0; k < nkeys; k++)
-				if (be64(keys[k].b) == s->hi && be64(keys[k].b + 8) == s->lo)
+				if (word(&keys[k], 0) == s->hi && word(&keys[k], 1) == s->lo)
 					break;
 			assert_true(k < nkeys); /* only keys we inserted */
 			for (uint32_t j = homes[k]; j != i; j = (j + 1) & (cap - 1))
@@ -280,8 +280,8 @@ static void test_model(void **state)
 		} else if (what < 9) {
 			uint32_t at = RCAP;
 			for (uint32_t s = 0; s < RCAP; s++)
-				if (tb.slots[s].used && tb.slots[s].hi == be64(keys[k].b) &&
-				    tb.slots[s].lo == be64(keys[k].b + 8))
+				if (tb.slots[s].used && tb.slots[s].hi == word(&keys[k], 0) &&
+				    tb.slots[s].lo == word(&keys[k], 1))
 					at = s;
 			int rc = kan_atab_remove(&tb.t, &keys[k]);
 			assert_int_equal(rc, present[k] ? 0 : -HK_ENOENT);

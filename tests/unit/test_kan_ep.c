@@ -327,7 +327,8 @@ static void test_close_drains(void **state)
 	}
 }
 
-/* ---- two producers (under ep->lock), two lock-free consumers ------------ */
+/* ---- two producers (under ep->lock), two consumers (under their own lock,
+ * as the kernel's consumers hold the owner's kp->lock) ---------------------- */
 
 #define NPROD 2
 #define NCONS 2
@@ -336,6 +337,7 @@ struct race {
 	struct kan_ep *ep;
 	unsigned per_producer;
 	atomic_int go, producers_done;
+	ck_spinlock_fas_t consumer_lock; /* what kp->lock is to the kernel's consumers */
 	atomic_uchar *seen;
 	atomic_ulong popped, full_seen, order_errors, bad_rc, alien;
 };
@@ -388,7 +390,11 @@ static void *consumer(void *arg)
 		;
 	for (;;) {
 		uint32_t idx;
-		if (kan_ep_pop(r->ep, &idx)) {
+		while (!ck_spinlock_fas_trylock(&r->consumer_lock))
+			sched_yield();
+		int got = kan_ep_pop(r->ep, &idx);
+		ck_spinlock_fas_unlock(&r->consumer_lock);
+		if (got) {
 			n++;
 			if (idx >= NPROD * r->per_producer) {
 				alien++;

@@ -22,6 +22,7 @@ set(HEKATE_CORE_SOURCES
   ${CMAKE_SOURCE_DIR}/kernel/bootinfo.c ${CMAKE_SOURCE_DIR}/kernel/pmm.c
   ${CMAKE_SOURCE_DIR}/kernel/errno.c ${CMAKE_SOURCE_DIR}/kernel/lib/fmt.c
   ${CMAKE_SOURCE_DIR}/kernel/elf.c ${CMAKE_SOURCE_DIR}/kernel/cpio.c
-  ${CMAKE_SOURCE_DIR}/kernel/manifest.c
+  ${CMAKE_SOURCE_DIR}/kernel/manifest.c ${CMAKE_SOURCE_DIR}/kernel/timerq.c
   ${CMAKE_SOURCE_DIR}/kan/ipv6.c ${CMAKE_SOURCE_DIR}/kan/addr.c
-  ${CMAKE_SOURCE_DIR}/kan/pool.c ${CMAKE_SOURCE_DIR}/kan/ep.c)
+  ${CMAKE_SOURCE_DIR}/kan/pool.c ${CMAKE_SOURCE_DIR}/kan/ep.c
+  ${CMAKE_SOURCE_DIR}/kan/udp.c ${CMAKE_SOURCE_DIR}/kan/ctl.c ${CMAKE_SOURCE_DIR}/kan/icmp.c)

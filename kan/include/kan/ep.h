@@ -4,8 +4,10 @@
 
 /*
  * An endpoint: one bound address and its bounded receive ring (ck_ring,
- * single producer / many consumers). Producers are serialised by ep->lock
- * (senders on any CPU), consumers (the owner's threads) dequeue lock-free.
+ * used single producer / single consumer). Producers are serialised by
+ * ep->lock (senders on any CPU); consumers (the owner's threads) by a lock
+ * of the caller's (the kernel: the owner's kp->lock), so neither side pays
+ * for a compare-and-swap and one producer runs concurrently with one consumer.
  * The lock also guards the state and the waiter, so a close cannot race an
  * enqueue: after kan_ep_close nothing more is queued, and everything that
  * was is handed to the drop callback.
@@ -44,11 +46,12 @@ void kan_ep_open(struct kan_ep *ep, int32_t owner, const struct hk_addr *a,
 /* ep->lock held. 0 queued; -HK_ENOBUFS full (counted: RING_FULL);
  * -HK_ENOENT not open (counted: CLOSED). The caller keeps the page on failure. */
 int kan_ep_push(struct kan_ep *ep, uint32_t idx);
-/* Lock-free. 1 with *idx, 0 when empty. */
+/* Consumers serialised by the caller's lock (not ep->lock: a producer may
+ * push concurrently). 1 with *idx, 0 when empty. */
 int kan_ep_pop(struct kan_ep *ep, uint32_t *idx);
 /* Packets queued now (a snapshot). */
 unsigned kan_ep_queued(struct kan_ep *ep);
-/* ep->lock held. OPEN -> CLOSED; every queued page goes to drop(ctx, idx),
+/* ep->lock and the consumers' lock held. OPEN -> CLOSED; every queued page goes to drop(ctx, idx),
  * each counted as a CLOSED drop. Returns how many. */
 unsigned kan_ep_close(struct kan_ep *ep, void (*drop)(void *ctx, uint32_t idx), void *ctx);
 

@@ -13,11 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BI_MAX_MEM    16
-#define BI_MAX_CPUS   256
-#define BI_MAX_REDIST 8
-#define BI_MAX_VIRTIO 64
-#define BI_MAX_STR    256
+#define BI_MAX_MEM        16
+#define BI_MAX_CPUS       256
+#define BI_MAX_REDIST     8
+#define BI_MAX_VIRTIO     64
+#define BI_MAX_STR        256
+#define BI_PL031_MIN_SIZE 0x20 /* its registers DR..ICR */
 
 struct bi_range {
 	uint64_t base;
@@ -29,6 +30,9 @@ struct bi_irq {
 	uint32_t intid; /* 0 = absent */
 	uint32_t flags; /* binding's trigger flags */
 };
+
+/* Trigger flags (low 4 bits): 1 edge rising, 2 edge falling, 4 level high, 8 level low. */
+static inline int bi_irq_is_edge(uint32_t flags) { return (flags & 3u) != 0; }
 
 struct bi_cpu {
 	uint64_t hwid; /* reg: MPIDR affinity (aarch64) or hart id */
@@ -76,6 +80,10 @@ struct bootinfo {
 
 	struct bi_virtio virtio[BI_MAX_VIRTIO];
 	unsigned nvirtio;
+
+	/* PL031 real-time clock ("arm,pl031"): rtc.base 0 when the DTB has none */
+	struct bi_range rtc;
+	struct bi_irq rtc_irq;
 };
 
 /*

@@ -83,6 +83,12 @@
 #define HK_HEAP_MAX        (64ull << 20)  /* heap bytes per process */
 #define HK_TIMEOUT_FOREVER UINT64_MAX
 
+/* Timers (timer_arm / timer_cancel; docs/kan.md "The clock") */
+#define HK_TIMER_MAX           32u              /* timers per process: ids 0..31 */
+#define HK_TIMER_MIN_PERIOD_US 100u             /* shortest period of a periodic timer */
+#define HK_TIMER_MAX_US        (1ull << 40)     /* longest first delay or period (~12.7 days) */
+#define HK_TIMER_RETRY_US      1000u            /* retry after a delivery failed (ring or pool full) */
+
 /* User address space (identical in every process; see docs/syscalls.md) */
 #define HK_USER_BASE     0x10000ull      /* nothing mapped below: NULL faults */
 #define HK_USER_LOAD_MAX 0x1000000000ull /* ELF segments must end below 64 GiB */

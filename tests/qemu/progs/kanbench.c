@@ -25,6 +25,14 @@ static inline uint64_t count(void)
 	return v;
 }
 
+/* Marks for make profile (tools/kanprof): it single-steps one vCPU from
+ * kanprof_begin to kanprof_end and attributes every instruction. Outside the
+ * counted windows, so the numbers printed here do not change. */
+void kanprof_begin(void);
+void kanprof_end(void);
+__attribute__((noinline, used)) void kanprof_begin(void) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline, used)) void kanprof_end(void) { __asm__ volatile("nop" ::: "memory"); }
+
 static uint64_t empty_cost(void)
 {
 	uint64_t t0 = count();
@@ -59,8 +67,20 @@ static int rx(const char *where)
 	for (;;) {
 		int64_t n = hk_kan_recv(&ep, 1, v, B, HK_TIMEOUT_FOREVER);
 		uint64_t t1 = count();
+		kanprof_end(); /* every time: the profiler stops at the first after its begin */
 		if (n <= 0)
 			hk_fail("recv: %s", hk_strerror((int)n));
+		/* a receiver on another core may wake while the batch is still being
+		 * pushed: the batch has arrived when all B packets have */
+		for (int tries = 0; n > 1 || field(v[0], 1) == 1; tries++) {
+			if (n == B || tries > 1000)
+				break;
+			int64_t k = hk_kan_recv(&ep, 1, v + n, B - (unsigned)n, 1000000);
+			if (k <= 0)
+				hk_fail("recv rest of batch: %s", hk_strerror((int)k));
+			n += k;
+			t1 = count();
+		}
 		uint64_t kind = field(v[0], 1), dt = t1 - field(v[0], 0) - empty;
 		if (kind == 2)
 			break;
@@ -111,6 +131,8 @@ static int tx(const struct hk_addr *peer, unsigned long n)
 		struct hk_pkt p = hk_pkt_unpack((uint64_t)a);
 		put(&p, peer, 0);
 		uint64_t packed = hk_pkt_pack(p);
+		if (i == n - 1)
+			kanprof_begin(); /* the last single packet; rx calls kanprof_end */
 		stamp(p, count());
 		if (hk_kan_send1(packed, 0))
 			hk_fail("send1");
@@ -160,10 +182,15 @@ static void scale_at(unsigned k, unsigned *bound, unsigned long n)
 			hk_fail("alloc: %s", hk_strerror((int)a));
 		struct hk_pkt p = hk_pkt_unpack((uint64_t)a);
 		put(&p, &to, 0);
+		int mark = k == 2 && i == n - 1; /* one send for make profile */
+		if (mark)
+			kanprof_begin();
 		uint64_t packed = hk_pkt_pack(p), t0 = count();
 		if (hk_kan_send1(packed, 0))
 			hk_fail("send1");
 		total += count() - t0 - empty;
+		if (mark)
+			kanprof_end();
 		int64_t r = hk_kan_recv1(ep, 0);
 		if (r < 0)
 			hk_fail("drain: %s", hk_strerror((int)r));

@@ -1,0 +1,1142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The kernel control protocol's codec (kan/ctl.c) on the host: the wire
+ * layout byte by byte, round trips, every decode error class in the
+ * documented order, every truncation, every cap below the need (exact-size
+ * buffers, so ASan sees any overrun), the PROCS builder at every cap, and
+ * mutation loops judged by reference classifiers written from
+ * docs/kan-control.md plus the rule that whatever decodes re-encodes to
+ * the same bytes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+/* cmocka.h needs the headers above */
+#include <cmocka.h>
+
+#include <hekate/errno.h>
+#include <hekate/kan.h>
+#include <kan/ctl.h>
+
+#include "kan_ref.h"
+#include "rng.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char name_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
+
+/* ---- references written from the document ------------------------------ */
+
+static size_t ref_req_body(uint8_t op)
+{
+	static const size_t len[] = {0, 8, 4, 16, 4};
+	return op >= 1 && op <= 4 ? len[op] : 0;
+}
+
+/* The class of the 16-byte name field f: 0 ok, else the error. */
+static int ref_name_class(const uint8_t *f)
+{
+	size_t z = 0;
+	while (z < 16 && f[z] != 0)
+		z++;
+	for (size_t i = z; i < 16; i++)
+		if (f[i] != 0)
+			return KAN_CTL_ERESERVED;
+	if (z == 0)
+		return KAN_CTL_ENAME;
+	for (size_t i = 0; i < z; i++)
+		if (!strchr(name_chars, f[i]))
+			return KAN_CTL_ENAME;
+	return KAN_CTL_OK;
+}
+
+static int ref_req_class(const uint8_t *p, size_t len)
+{
+	if (len < 8)
+		return KAN_CTL_ESHORT;
+	if (p[0] != 1)
+		return KAN_CTL_EVERSION;
+	size_t want = ref_req_body(p[1]);
+	if (!want)
+		return KAN_CTL_EOP;
+	if (len - 8 != want)
+		return KAN_CTL_ELENGTH;
+	if (p[2] || p[3])
+		return KAN_CTL_ERESERVED;
+	const uint8_t *b = p + 8;
+	if (p[1] == 1 && (b[1] || b[2] || b[3]))
+		return KAN_CTL_ERESERVED;
+	if (p[1] == 1 && b[0] > 2)
+		return KAN_CTL_EKIND;
+	if (p[1] == 3)
+		return ref_name_class(b);
+	return KAN_CTL_OK;
+}
+
+static int ref_resp_class(const uint8_t *p, size_t len)
+{
+	if (len < 8)
+		return KAN_CTL_ESHORT;
+	if (p[0] != 1)
+		return KAN_CTL_EVERSION;
+	size_t blen = len - 8;
+	const uint8_t *b = p + 8;
+	if (rd16(p + 2) != 0)
+		return blen ? KAN_CTL_ELENGTH : KAN_CTL_OK;
+	switch (p[1]) {
+	case 1:
+		if (blen < 4 || blen != 4 + 8 * (size_t)rd16(b))
+			return KAN_CTL_ELENGTH;
+		return rd16(b + 2) ? KAN_CTL_ERESERVED : KAN_CTL_OK;
+	case 2:
+		if (blen < 8 || blen != 8 + 40 * (size_t)rd16(b))
+			return KAN_CTL_ELENGTH;
+		if (rd16(b + 2) > 1 || (rd16(b + 2) == 0 && rd32(b + 4) != 0))
+			return KAN_CTL_ERESERVED;
+		return KAN_CTL_OK;
+	case 3: return blen == 4 ? KAN_CTL_OK : KAN_CTL_ELENGTH;
+	case 4: return blen == 0 ? KAN_CTL_OK : KAN_CTL_ELENGTH;
+	default: return KAN_CTL_EOP;
+	}
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static struct kan_ctl_req req_counters(uint32_t id, uint8_t kind, uint32_t what)
+{
+	struct kan_ctl_req r;
+	memset(&r, 0, sizeof(r));
+	r.op = KAN_CTL_COUNTERS;
+	r.id = id;
+	r.counters.kind = kind;
+	r.counters.id = what;
+	return r;
+}
+
+static struct kan_ctl_req req_simple(uint8_t op, uint32_t id, uint32_t v)
+{
+	struct kan_ctl_req r;
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.id = id;
+	if (op == KAN_CTL_PROCS)
+		r.procs.cursor = v;
+	else
+		r.kill.pid = v;
+	return r;
+}
+
+static struct kan_ctl_req req_spawn(uint32_t id, const char *name)
+{
+	struct kan_ctl_req r;
+	memset(&r, 0, sizeof(r));
+	r.op = KAN_CTL_SPAWN;
+	r.id = id;
+	memcpy(r.spawn.name, name, strlen(name) < 17 ? strlen(name) : 17);
+	return r;
+}
+
+/* Decode an exact-size copy of p[0..len); on an error other than ESHORT
+ * also check op and id were taken from the bytes and the body is zero. */
+static enum kan_ctl_err req_decode_copy(const uint8_t *p, size_t len, struct kan_ctl_req *out)
+{
+	uint8_t *b = buf_exact(p, len);
+	enum kan_ctl_err e = kan_ctl_req_decode(b, len, out);
+	if (e != KAN_CTL_OK && e != KAN_CTL_ESHORT) {
+		assert_int_equal(out->op, b[1]);
+		assert_int_equal(out->id, rd32(b + 4));
+		struct kan_ctl_req z;
+		memset(&z, 0, sizeof(z));
+		assert_memory_equal(&out->spawn, &z.spawn, sizeof(z.spawn)); /* the widest member */
+		assert_memory_equal(&out->counters, &z.counters, sizeof(z.counters));
+	}
+	buf_free(b, len);
+	return e;
+}
+
+static enum kan_ctl_err resp_decode_copy(const uint8_t *p, size_t len, struct kan_ctl_resp *out)
+{
+	uint8_t *b = buf_exact(p, len);
+	enum kan_ctl_err e = kan_ctl_resp_decode(b, len, out);
+	if (e != KAN_CTL_ESHORT) {
+		assert_int_equal(out->op, b[1]);
+		assert_int_equal(out->status, rd16(b + 2));
+		assert_int_equal(out->id, rd32(b + 4));
+	}
+	if (e != KAN_CTL_OK) {
+		assert_int_equal(out->counters.count, 0);
+		assert_null(out->counters.vals);
+		assert_int_equal(out->procs.n, 0);
+		assert_null(out->procs.entries);
+	}
+	buf_free(b, len);
+	if (e == KAN_CTL_OK && out->op == KAN_CTL_COUNTERS)
+		out->counters.vals = NULL; /* it pointed into the freed copy */
+	if (e == KAN_CTL_OK && out->op == KAN_CTL_PROCS)
+		out->procs.entries = NULL;
+	return e;
+}
+
+/* Encode r into an exact buffer of every cap from 0 to its length - 1:
+ * each refused, nothing written. Returns the encoding in out (>= 24). */
+static size_t encode_all_caps(const struct kan_ctl_req *r, uint8_t *out)
+{
+	size_t n = kan_ctl_req_encode(r, out, 64);
+	assert_true(n >= 8);
+	for (size_t cap = 0; cap < n; cap++) {
+		uint8_t *b = buf_exact(NULL, cap);
+		uint8_t *before = buf_exact(b, cap);
+		assert_int_equal(kan_ctl_req_encode(r, b, cap), 0);
+		assert_memory_equal(b, before, cap);
+		buf_free(before, cap);
+		buf_free(b, cap);
+	}
+	uint8_t *b = buf_exact(NULL, n);
+	assert_int_equal(kan_ctl_req_encode(r, b, n), n);
+	assert_memory_equal(b, out, n);
+	buf_free(b, n);
+	return n;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void test_req_wire_layout(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct kan_ctl_req r = req_counters(0xdeadbeef, HK_STAT_PROCESS, 0x01020304), d;
+	static const uint8_t counters[] = {1, 1, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+	                                   1, 0, 0, 0, 1,    2,    3,    4};
+	assert_int_equal(encode_all_caps(&r, buf), sizeof(counters));
+	assert_memory_equal(buf, counters, sizeof(counters));
+	assert_int_equal(req_decode_copy(counters, sizeof(counters), &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_COUNTERS);
+	assert_int_equal(d.id, 0xdeadbeef);
+	assert_int_equal(d.counters.kind, HK_STAT_PROCESS);
+	assert_int_equal(d.counters.id, 0x01020304);
+
+	r = req_simple(KAN_CTL_PROCS, 7, 0xa0b0c0d0);
+	static const uint8_t procs[] = {1, 2, 0, 0, 0, 0, 0, 7, 0xa0, 0xb0, 0xc0, 0xd0};
+	assert_int_equal(encode_all_caps(&r, buf), sizeof(procs));
+	assert_memory_equal(buf, procs, sizeof(procs));
+	assert_int_equal(req_decode_copy(procs, sizeof(procs), &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_PROCS);
+	assert_int_equal(d.procs.cursor, 0xa0b0c0d0);
+
+	r = req_spawn(0x11223344, "hello");
+	static const uint8_t spawn[] = {1,   3, 0, 0, 0x11, 0x22, 0x33, 0x44, 'h', 'e', 'l', 'l',
+	                                'o', 0, 0, 0, 0,    0,    0,    0,    0,   0,   0,   0};
+	assert_int_equal(encode_all_caps(&r, buf), sizeof(spawn));
+	assert_memory_equal(buf, spawn, sizeof(spawn));
+	assert_int_equal(req_decode_copy(spawn, sizeof(spawn), &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_SPAWN);
+	assert_string_equal(d.spawn.name, "hello");
+
+	r = req_simple(KAN_CTL_KILL, 0xffffffff, 42);
+	static const uint8_t kill[] = {1, 4, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 42};
+	assert_int_equal(encode_all_caps(&r, buf), sizeof(kill));
+	assert_memory_equal(buf, kill, sizeof(kill));
+	assert_int_equal(req_decode_copy(kill, sizeof(kill), &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_KILL);
+	assert_int_equal(d.kill.pid, 42);
+}
+
+static void test_req_names(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct kan_ctl_req d;
+	/* 1 and 16 characters (no NUL in the field) are fine */
+	static const char *const good[] = {"a",
+	                                   "Z",
+	                                   "0",
+	                                   "_",
+	                                   ".",
+	                                   "-",
+	                                   "init",
+	                                   "virtio-net.0",
+	                                   "abcdefghijklmnop",
+	                                   "A.B-C_D0123456789"};
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		size_t n = strlen(good[i]);
+		struct kan_ctl_req r = req_spawn(1, good[i]);
+		size_t len = kan_ctl_req_encode(&r, buf, sizeof(buf));
+		if (n > 16) {
+			assert_int_equal(len, 0); /* 17 characters: no NUL within the 17 bytes */
+			continue;
+		}
+		assert_int_equal(len, 24);
+		assert_memory_equal(buf + 8, good[i], n);
+		for (size_t k = n; k < 16; k++)
+			assert_int_equal(buf[8 + k], 0);
+		assert_int_equal(req_decode_copy(buf, len, &d), KAN_CTL_OK);
+		assert_string_equal(d.spawn.name, good[i]);
+	}
+	/* the encoder refuses what the decoder would */
+	static const char *const bad[] = {
+	    "", " ", "a b", "a/b", "a:b", "\x80", "\xff", "ab\n", "abcdefghijklmnopq"};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct kan_ctl_req r = req_spawn(1, bad[i]);
+		assert_int_equal(kan_ctl_req_encode(&r, buf, sizeof(buf)), 0);
+	}
+	/* every byte value at every position of a 16-character name */
+	uint8_t p[24] = {1, 3, 0, 0, 0, 0, 0, 9};
+	for (int pos = 0; pos < 16; pos++) {
+		for (int v = 0; v < 256; v++) {
+			memset(p + 8, 'x', 16);
+			p[8 + pos] = (uint8_t)v;
+			int want = ref_name_class(p + 8);
+			assert_int_equal(req_decode_copy(p, 24, &d), want);
+			if (v && !strchr(name_chars, v))
+				assert_int_equal(want, KAN_CTL_ENAME);
+			if (!v && pos < 15)
+				assert_int_equal(want, KAN_CTL_ERESERVED); /* 'x' after the NUL */
+		}
+	}
+	/* empty: all 16 bytes NUL */
+	memset(p + 8, 0, 16);
+	assert_int_equal(req_decode_copy(p, 24, &d), KAN_CTL_ENAME);
+	/* NUL then garbage, anywhere */
+	memcpy(p + 8, "ab\0c", 4);
+	assert_int_equal(req_decode_copy(p, 24, &d), KAN_CTL_ERESERVED);
+	memset(p + 8, 0, 16);
+	p[8] = 'a';
+	p[23] = 1;
+	assert_int_equal(req_decode_copy(p, 24, &d), KAN_CTL_ERESERVED);
+}
+
+static void test_req_encode_invalid(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	memset(buf, 0x77, sizeof(buf));
+	static const uint8_t ops[] = {0, 5, 6, 0x81, 255};
+	for (size_t i = 0; i < ARRAY_LEN(ops); i++) {
+		struct kan_ctl_req r = req_simple(KAN_CTL_KILL, 1, 1);
+		r.op = ops[i];
+		assert_int_equal(kan_ctl_req_encode(&r, buf, sizeof(buf)), 0);
+	}
+	for (int kind = 3; kind < 256; kind++) {
+		struct kan_ctl_req r = req_counters(1, (uint8_t)kind, 0);
+		assert_int_equal(kan_ctl_req_encode(&r, buf, sizeof(buf)), 0);
+	}
+	for (int kind = 0; kind < 3; kind++) {
+		struct kan_ctl_req r = req_counters(1, (uint8_t)kind, 0);
+		assert_int_equal(kan_ctl_req_encode(&r, buf, SIZE_MAX), 16);
+	}
+	for (size_t i = 16; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0x77); /* never more than the message */
+}
+
+static void test_req_decode_classes(void **state)
+{
+	(void)state;
+	uint8_t p[40];
+	struct kan_ctl_req d;
+	uint8_t base[16] = {1, 1, 0, 0, 0, 0, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0};
+	for (size_t len = 0; len < 8; len++)
+		assert_int_equal(req_decode_copy(base, len, &d), KAN_CTL_ESHORT);
+	for (int v = 0; v < 256; v++) {
+		memcpy(p, base, 16);
+		p[0] = (uint8_t)v;
+		assert_int_equal(req_decode_copy(p, 16, &d),
+		                 v == 1 ? KAN_CTL_OK : KAN_CTL_EVERSION);
+		p[1] = 99; /* version is judged before op */
+		assert_int_equal(req_decode_copy(p, 16, &d),
+		                 v == 1 ? KAN_CTL_EOP : KAN_CTL_EVERSION);
+	}
+	for (int op = 0; op < 256; op++) {
+		memcpy(p, base, 16);
+		p[1] = (uint8_t)op;
+		size_t want = ref_req_body((uint8_t)op);
+		if (!want) {
+			for (size_t len = 8; len <= 40; len++)
+				assert_int_equal(req_decode_copy(p, len, &d), KAN_CTL_EOP);
+			continue;
+		}
+		memset(p + 8, 0, 32);
+		if (op == KAN_CTL_SPAWN)
+			p[8] = 'x';
+		for (size_t len = 8; len <= 40; len++) {
+			int e = req_decode_copy(p, len, &d);
+			assert_int_equal(e, len - 8 == want ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+		}
+		/* status is reserved in requests: every bit; judged after length */
+		for (int bit = 0; bit < 16; bit++) {
+			wr16(p + 2, 1u << bit);
+			assert_int_equal(req_decode_copy(p, 8 + want, &d), KAN_CTL_ERESERVED);
+			assert_int_equal(req_decode_copy(p, 9 + want, &d), KAN_CTL_ELENGTH);
+		}
+		wr16(p + 2, 0);
+	}
+	/* COUNTERS pad bytes and kinds */
+	for (int i = 9; i < 12; i++) {
+		memcpy(p, base, 16);
+		p[i] = 0x10;
+		assert_int_equal(req_decode_copy(p, 16, &d), KAN_CTL_ERESERVED);
+		p[8] = 7; /* reserved is judged before kind */
+		assert_int_equal(req_decode_copy(p, 16, &d), KAN_CTL_ERESERVED);
+	}
+	for (int kind = 0; kind < 256; kind++) {
+		memcpy(p, base, 16);
+		p[8] = (uint8_t)kind;
+		assert_int_equal(req_decode_copy(p, 16, &d),
+		                 kind <= 2 ? KAN_CTL_OK : KAN_CTL_EKIND);
+		if (kind <= 2)
+			assert_int_equal(d.counters.kind, kind);
+	}
+}
+
+/* Every prefix of each valid request, and a byte or more past it. */
+static void test_req_truncations(void **state)
+{
+	(void)state;
+	struct kan_ctl_req rs[] = {req_counters(5, 2, 0), req_simple(KAN_CTL_PROCS, 6, 3),
+	                           req_spawn(7, "abcdefghijklmnop"),
+	                           req_simple(KAN_CTL_KILL, 8, 9)};
+	for (size_t k = 0; k < ARRAY_LEN(rs); k++) {
+		uint8_t p[64] = {0};
+		size_t n = kan_ctl_req_encode(&rs[k], p, sizeof(p));
+		assert_true(n > 8);
+		struct kan_ctl_req d;
+		for (size_t t = 0; t <= n + 16; t++) {
+			int want = t < 8 ? KAN_CTL_ESHORT : t == n ? KAN_CTL_OK : KAN_CTL_ELENGTH;
+			assert_int_equal(ref_req_class(p, t), want);
+			assert_int_equal(req_decode_copy(p, t, &d), want);
+		}
+		assert_int_equal(req_decode_copy(p, n, &d), KAN_CTL_OK);
+		assert_memory_equal(&d, &rs[k], sizeof(d));
+	}
+}
+
+static void test_err_status(void **state)
+{
+	(void)state;
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_OK), 0);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_ESHORT), KAN_CTL_DROP);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_EVERSION), HK_ENOSYS);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_EOP), HK_ENOSYS);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_ELENGTH), HK_EINVAL);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_ERESERVED), HK_EINVAL);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_EKIND), HK_EINVAL);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_ENAME), HK_EINVAL);
+	for (int e = 0; e < KAN_CTL_ERR_COUNT; e++) {
+		int s = kan_ctl_err_status((enum kan_ctl_err)e);
+		if (s > 0)
+			assert_string_not_equal(hk_strerror(s), "unknown error");
+		assert_string_not_equal(kan_ctl_err_name((enum kan_ctl_err)e), "unknown");
+		for (int f = 0; f < e; f++)
+			assert_string_not_equal(kan_ctl_err_name((enum kan_ctl_err)e),
+			                        kan_ctl_err_name((enum kan_ctl_err)f));
+	}
+	assert_string_equal(kan_ctl_err_name(KAN_CTL_ERR_COUNT), "unknown");
+	assert_string_equal(kan_ctl_err_name((enum kan_ctl_err) - 1), "unknown");
+}
+
+/* ---- responses: small ones ---------------------------------------------- */
+
+/* Build with fn into exact buffers of every cap below need (0, nothing
+ * written), then at need; returns the bytes in out. */
+typedef size_t (*build_fn)(uint8_t *buf, size_t cap, const void *arg);
+
+static void check_caps(build_fn fn, const void *arg, size_t need, uint8_t *out)
+{
+	for (size_t cap = 0; cap < need; cap++) {
+		uint8_t *b = buf_exact(NULL, cap);
+		uint8_t *before = buf_exact(b, cap);
+		assert_int_equal(fn(b, cap, arg), 0);
+		assert_memory_equal(b, before, cap);
+		buf_free(before, cap);
+		buf_free(b, cap);
+	}
+	uint8_t *b = buf_exact(NULL, need);
+	assert_int_equal(fn(b, need, arg), need);
+	memcpy(out, b, need);
+	buf_free(b, need);
+}
+
+static size_t build_header(uint8_t *b, size_t cap, const void *arg)
+{
+	(void)arg;
+	return kan_ctl_resp_header(b, cap, 0x42, 0x01020304, HK_ENOENT);
+}
+static size_t build_error(uint8_t *b, size_t cap, const void *arg)
+{
+	return kan_ctl_resp_error(b, cap, arg, HK_EPERM);
+}
+static size_t build_spawn(uint8_t *b, size_t cap, const void *arg)
+{
+	return kan_ctl_resp_spawn(b, cap, arg, 0xcafe0001);
+}
+static size_t build_kill(uint8_t *b, size_t cap, const void *arg)
+{
+	return kan_ctl_resp_kill(b, cap, arg);
+}
+
+static void test_resp_small(void **state)
+{
+	(void)state;
+	uint8_t out[64];
+	struct kan_ctl_resp d;
+	check_caps(build_header, NULL, 8, out);
+	static const uint8_t hdr[] = {1, 0x42, 0, HK_ENOENT, 1, 2, 3, 4};
+	assert_memory_equal(out, hdr, 8);
+	assert_int_equal(resp_decode_copy(out, 8, &d), KAN_CTL_OK); /* any op when an error */
+	assert_int_equal(d.status, HK_ENOENT);
+
+	struct kan_ctl_req bad = req_simple(KAN_CTL_KILL, 0x0a0b0c0d, 1);
+	bad.op = 77; /* an op the kernel did not know: still answered */
+	check_caps(build_error, &bad, 8, out);
+	static const uint8_t err[] = {1, 77, 0, HK_EPERM, 0x0a, 0x0b, 0x0c, 0x0d};
+	assert_memory_equal(out, err, 8);
+	assert_int_equal(resp_decode_copy(out, 8, &d), KAN_CTL_OK);
+	assert_int_equal(d.op, 77);
+
+	struct kan_ctl_req sp = req_spawn(0x55667788, "hello");
+	check_caps(build_spawn, &sp, 12, out);
+	static const uint8_t spawn[] = {1, 3, 0, 0, 0x55, 0x66, 0x77, 0x88, 0xca, 0xfe, 0, 1};
+	assert_memory_equal(out, spawn, 12);
+	assert_int_equal(resp_decode_copy(out, 12, &d), KAN_CTL_OK);
+	assert_int_equal(d.spawn.pid, 0xcafe0001);
+
+	struct kan_ctl_req k = req_simple(KAN_CTL_KILL, 9, 3);
+	check_caps(build_kill, &k, 8, out);
+	static const uint8_t kill[] = {1, 4, 0, 0, 0, 0, 0, 9};
+	assert_memory_equal(out, kill, 8);
+	assert_int_equal(resp_decode_copy(out, 8, &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_KILL);
+}
+
+/* ---- COUNTERS ----------------------------------------------------------- */
+
+struct counters_arg {
+	const struct kan_ctl_req *req;
+	const uint64_t *vals;
+	unsigned n;
+};
+
+static size_t build_counters(uint8_t *b, size_t cap, const void *arg)
+{
+	const struct counters_arg *a = arg;
+	return kan_ctl_resp_counters(b, cap, a->req, a->vals, a->n);
+}
+
+static void test_counters_order(void **state)
+{
+	(void)state;
+	struct hk_kan_counters c;
+	c.pkts_in = 1;
+	c.bytes_in = 2;
+	c.pkts_out = 3;
+	c.bytes_out = 4;
+	c.drops[HK_DROP_RING_FULL] = 5;
+	c.drops[HK_DROP_NO_ROUTE] = 6;
+	c.drops[HK_DROP_CLOSED] = 7;
+	c.drops[HK_DROP_BAD_HEADER] = 8;
+	c.drops[HK_DROP_SPOOFED] = 9;
+	c.drops[HK_DROP_BAD_CONTROL] = 10;
+	c.faults = 11;
+	uint64_t v[KAN_CTL_NNODE + 1];
+	memset(v, 0xee, sizeof(v));
+	assert_int_equal(kan_ctl_counters_flatten(&c, v), 11);
+	assert_int_equal(KAN_CTL_NCOUNTERS, 11);
+	for (unsigned i = 0; i < 11; i++)
+		assert_int_equal(v[i], i + 1); /* the order docs/kan-control.md lists */
+	assert_int_equal(v[11], 0xeeeeeeeeeeeeeeeeull);
+
+	struct hk_kan_node nd;
+	nd.pool_pages = 101;
+	nd.pool_free = 102;
+	nd.held = 103;
+	nd.in_flight = 104;
+	nd.free_pages = 105;
+	nd.endpoints = 106;
+	nd.pad = 0xffffffff; /* not sent */
+	nd.total = c;
+	memset(v, 0xee, sizeof(v));
+	assert_int_equal(kan_ctl_node_flatten(&nd, v), 17);
+	assert_int_equal(KAN_CTL_NNODE, 17);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(v[i], 101 + i);
+	for (unsigned i = 0; i < 11; i++)
+		assert_int_equal(v[6 + i], i + 1);
+	assert_int_equal(v[17], 0xeeeeeeeeeeeeeeeeull);
+}
+
+static void test_counters_resp(void **state)
+{
+	(void)state;
+	rng_state = 0x636f756e74;
+	struct kan_ctl_req req = req_counters(0x31323334, HK_STAT_NODE, 0);
+	uint64_t vals[160];
+	for (unsigned i = 0; i < 160; i++)
+		vals[i] = rnd();
+	static const unsigned ns[] = {0, 1, 11, 17, 18, 100, 152};
+	uint8_t out[KAN_CTL_MAX];
+	for (size_t k = 0; k < ARRAY_LEN(ns); k++) {
+		unsigned n = ns[k];
+		struct counters_arg a = {&req, vals, n};
+		size_t need = 12 + 8 * (size_t)n;
+		check_caps(build_counters, &a, need, out);
+		assert_int_equal(out[0], 1);
+		assert_int_equal(out[1], KAN_CTL_COUNTERS);
+		assert_int_equal(rd16(out + 2), 0);
+		assert_int_equal(rd32(out + 4), 0x31323334);
+		assert_int_equal(rd16(out + 8), n);
+		assert_int_equal(rd16(out + 10), 0);
+		for (unsigned i = 0; i < n; i++)
+			assert_int_equal(((uint64_t)rd32(out + 12 + 8 * i) << 32) |
+			                     rd32(out + 16 + 8 * i),
+			                 vals[i]);
+		struct kan_ctl_resp d;
+		uint8_t *b = buf_exact(out, need);
+		assert_int_equal(kan_ctl_resp_decode(b, need, &d), KAN_CTL_OK);
+		assert_int_equal(d.counters.count, n);
+		uint64_t v;
+		for (unsigned i = 0; i < n; i++) {
+			assert_int_equal(kan_ctl_resp_value(&d, i, &v), 0);
+			assert_int_equal(v, vals[i]);
+		}
+		assert_int_equal(kan_ctl_resp_value(&d, n, &v), -HK_ENOENT);
+		assert_int_equal(kan_ctl_resp_value(&d, UINT32_MAX, &v), -HK_ENOENT);
+		buf_free(b, need);
+	}
+	/* more than KAN_CTL_MAX allows: refused even with room */
+	assert_int_equal(kan_ctl_resp_counters(out, sizeof(out), &req, vals, 153), 0);
+	assert_int_equal(kan_ctl_resp_counters(out, SIZE_MAX, &req, vals, 153), 0);
+	assert_int_equal(kan_ctl_resp_counters(out, SIZE_MAX, &req, vals, UINT32_MAX), 0);
+	assert_int_equal(kan_ctl_resp_counters(out, SIZE_MAX, &req, vals, 0x20000000u), 0);
+}
+
+static void test_counters_structs(void **state)
+{
+	(void)state;
+	rng_state = 0x73747275;
+	uint8_t out[KAN_CTL_MAX];
+	struct kan_ctl_req req = req_counters(1, HK_STAT_ENDPOINT, 4);
+	for (int it = 0; it < 500; it++) {
+		struct hk_kan_node nd, back;
+		uint8_t raw[sizeof(nd)];
+		for (size_t i = 0; i < sizeof(raw); i++)
+			raw[i] = (uint8_t)rnd();
+		memcpy(&nd, raw, sizeof(nd));
+		nd.pad = 0;
+		uint64_t v[KAN_CTL_NNODE];
+		unsigned n = kan_ctl_node_flatten(&nd, v);
+		size_t len = kan_ctl_resp_counters(out, sizeof(out), &req, v, n);
+		struct kan_ctl_resp d;
+		assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+		memset(&back, 0x99, sizeof(back));
+		assert_int_equal(kan_ctl_resp_to_node(&d, &back), 0);
+		assert_memory_equal(&back, &nd, sizeof(nd));
+		/* a process's counters */
+		struct hk_kan_counters c, cb;
+		unsigned m = kan_ctl_counters_flatten(&nd.total, v);
+		len = kan_ctl_resp_counters(out, sizeof(out), &req, v, m);
+		assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+		assert_int_equal(kan_ctl_resp_to_counters(&d, &c), 0);
+		assert_memory_equal(&c, &nd.total, sizeof(c));
+		/* an older kernel (fewer values): the rest read as 0 */
+		unsigned few = rndn(m);
+		len = kan_ctl_resp_counters(out, sizeof(out), &req, v, few);
+		assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+		assert_int_equal(kan_ctl_resp_to_counters(&d, &cb), 0);
+		uint64_t vb[KAN_CTL_NCOUNTERS];
+		assert_int_equal(kan_ctl_counters_flatten(&cb, vb), m);
+		for (unsigned i = 0; i < m; i++)
+			assert_int_equal(vb[i], i < few ? v[i] : 0);
+		/* a newer kernel (more values): the extra ones are ignored */
+		uint64_t vx[40];
+		for (unsigned i = 0; i < 40; i++)
+			vx[i] = i < m ? v[i] : rnd();
+		len = kan_ctl_resp_counters(out, sizeof(out), &req, vx, 40);
+		assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+		assert_int_equal(kan_ctl_resp_to_counters(&d, &cb), 0);
+		assert_memory_equal(&cb, &nd.total, sizeof(cb));
+	}
+	/* endpoints beyond 32 bits saturate */
+	uint64_t v[KAN_CTL_NNODE] = {0};
+	v[5] = 1ull << 40;
+	size_t len = kan_ctl_resp_counters(out, sizeof(out), &req, v, KAN_CTL_NNODE);
+	struct kan_ctl_resp d;
+	struct hk_kan_node nd;
+	assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+	assert_int_equal(kan_ctl_resp_to_node(&d, &nd), 0);
+	assert_int_equal(nd.endpoints, UINT32_MAX);
+	/* not a COUNTERS response, or an error one */
+	len = kan_ctl_resp_kill(out, sizeof(out), &req);
+	assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+	struct hk_kan_counters c;
+	uint64_t x;
+	assert_int_equal(kan_ctl_resp_to_counters(&d, &c), -HK_EINVAL);
+	assert_int_equal(kan_ctl_resp_to_node(&d, &nd), -HK_EINVAL);
+	assert_int_equal(kan_ctl_resp_value(&d, 0, &x), -HK_ENOENT);
+	len = kan_ctl_resp_header(out, sizeof(out), KAN_CTL_COUNTERS, 1, HK_ENOENT);
+	assert_int_equal(kan_ctl_resp_decode(out, len, &d), KAN_CTL_OK);
+	assert_int_equal(kan_ctl_resp_to_counters(&d, &c), -HK_EINVAL);
+	assert_int_equal(kan_ctl_resp_value(&d, 0, &x), -HK_ENOENT);
+}
+
+/* ---- PROCS -------------------------------------------------------------- */
+
+static struct hk_addr entry_addr(unsigned i)
+{
+	struct hk_addr a = REF_PROC;
+	a.b[12] = (uint8_t)(i >> 8);
+	a.b[13] = (uint8_t)i;
+	a.b[15] = (uint8_t)(i * 3);
+	return a;
+}
+
+static void entry_name(unsigned i, char *name)
+{
+	unsigned n = 1 + i % 16;
+	for (unsigned k = 0; k < n; k++)
+		name[k] = name_chars[(i * 7 + k) % (sizeof(name_chars) - 1)];
+	name[n] = '\0';
+}
+
+/* Fill a PROCS response at cap from cursor 100, entries until refused or
+ * total; check the result and what a client reads back. */
+static void procs_at_cap(size_t cap, unsigned total)
+{
+	struct kan_ctl_req req = req_simple(KAN_CTL_PROCS, 0xabcd, 100);
+	uint8_t *b = buf_exact(NULL, cap);
+	struct kan_ctl_procs pb;
+	size_t room = cap < KAN_CTL_MAX ? cap : KAN_CTL_MAX;
+	if (room < 56) {
+		uint8_t *before = buf_exact(b, cap);
+		assert_int_equal(kan_ctl_procs_begin(&pb, b, cap, &req), -HK_ENOBUFS);
+		assert_int_equal(kan_ctl_procs_add(&pb, 100, 1, 2, &REF_PROC, "x"), 0);
+		assert_int_equal(kan_ctl_procs_end(&pb, 1, 5), 0);
+		assert_memory_equal(b, before, cap);
+		buf_free(before, cap);
+		buf_free(b, cap);
+		return;
+	}
+	assert_int_equal(kan_ctl_procs_begin(&pb, b, cap, &req), 0);
+	unsigned fit = (unsigned)((room - 16) / 40), added = 0;
+	for (unsigned i = 0; i < total; i++) {
+		char name[17];
+		entry_name(i, name);
+		struct hk_addr a = entry_addr(i);
+		int ok = kan_ctl_procs_add(&pb, 100 + 2 * i, 1000 + i, i, &a, name);
+		assert_int_equal(ok, i < fit);
+		added += (unsigned)ok;
+	}
+	size_t len = kan_ctl_procs_end(&pb, 0, 0);
+	assert_true(len <= room);
+	assert_int_equal(len, 16 + 40 * (size_t)added);
+	int more = total > fit;
+	assert_int_equal(rd16(b + 8), added);
+	assert_int_equal(rd16(b + 10), more ? KAN_CTL_MORE : 0);
+	assert_int_equal(rd32(b + 12), more ? 100 + 2 * fit : 0);
+	struct kan_ctl_resp d;
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(d.id, 0xabcd);
+	assert_int_equal(d.procs.n, added);
+	for (unsigned i = 0; i < added; i++) {
+		struct kan_ctl_proc e;
+		char name[17];
+		entry_name(i, name);
+		struct hk_addr a = entry_addr(i);
+		assert_int_equal(kan_ctl_resp_proc(&d, i, &e), 0);
+		assert_int_equal(e.pid, 1000 + i);
+		assert_int_equal(e.ep, i);
+		assert_memory_equal(e.addr.b, a.b, 16);
+		assert_string_equal(e.name, name);
+	}
+	struct kan_ctl_proc e;
+	assert_int_equal(kan_ctl_resp_proc(&d, added, &e), -HK_ENOENT);
+	buf_free(b, cap);
+}
+
+static void test_procs_every_cap(void **state)
+{
+	(void)state;
+	for (size_t cap = 0; cap <= KAN_CTL_MAX + 50; cap++) {
+		procs_at_cap(cap, 40); /* more entries than ever fit */
+		if (cap % 37 == 0)
+			procs_at_cap(cap, 3);
+	}
+	procs_at_cap(4096, 40);
+	procs_at_cap(4096, KAN_CTL_PROCS_PER_RESP);
+	procs_at_cap(4096, 0);
+	assert_int_equal(KAN_CTL_PROCS_PER_RESP, 30);
+}
+
+static void test_procs_more(void **state)
+{
+	(void)state;
+	uint8_t b[KAN_CTL_MAX];
+	struct kan_ctl_req req = req_simple(KAN_CTL_PROCS, 1, 0);
+	struct kan_ctl_procs pb;
+	struct kan_ctl_resp d;
+	/* the caller stopping early says where to resume */
+	assert_int_equal(kan_ctl_procs_begin(&pb, b, sizeof(b), &req), 0);
+	assert_int_equal(kan_ctl_procs_add(&pb, 0, 1, 1, &REF_PROC, "a"), 1);
+	size_t len = kan_ctl_procs_end(&pb, 1, 77);
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(d.procs.flags, KAN_CTL_MORE);
+	assert_int_equal(d.procs.next, 77);
+	/* a refused add wins over the caller's claim of nothing more */
+	assert_int_equal(kan_ctl_procs_begin(&pb, b, 56, &req), 0);
+	assert_int_equal(kan_ctl_procs_add(&pb, 5, 1, 1, &REF_PROC, "a"), 1);
+	assert_int_equal(kan_ctl_procs_add(&pb, 6, 1, 1, &REF_PROC, "b"), 0);
+	assert_int_equal(kan_ctl_procs_add(&pb, 9, 1, 1, &REF_PROC, "c"), 0); /* stays refused */
+	len = kan_ctl_procs_end(&pb, 0, 0);
+	assert_int_equal(len, 56);
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(d.procs.flags, KAN_CTL_MORE);
+	assert_int_equal(d.procs.next, 6); /* the first entry not sent */
+	len = kan_ctl_procs_end(&pb, 1, 1234);
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(d.procs.next, 6);
+	/* nothing more: flags and next 0 */
+	assert_int_equal(kan_ctl_procs_begin(&pb, b, sizeof(b), &req), 0);
+	len = kan_ctl_procs_end(&pb, 0, 55);
+	assert_int_equal(len, 16);
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(d.procs.n, 0);
+	assert_int_equal(d.procs.flags, 0);
+	assert_int_equal(d.procs.next, 0);
+}
+
+static void test_procs_names(void **state)
+{
+	(void)state;
+	uint8_t b[KAN_CTL_MAX];
+	struct kan_ctl_req req = req_simple(KAN_CTL_PROCS, 1, 0);
+	struct kan_ctl_procs pb;
+	assert_int_equal(kan_ctl_procs_begin(&pb, b, sizeof(b), &req), 0);
+	/* a 16-byte name with no NUL, in a block of exactly 16 bytes */
+	uint8_t *n16 = buf_exact("abcdefghijklmnop", 16);
+	assert_int_equal(kan_ctl_procs_add(&pb, 0, 1, 1, &REF_PROC, (const char *)n16), 1);
+	buf_free(n16, 16);
+	/* longer names are cut at 16 */
+	assert_int_equal(kan_ctl_procs_add(&pb, 1, 2, 2, &REF_PROC, "abcdefghijklmnopqrstuvw"), 1);
+	/* what follows the NUL in the caller's buffer is not copied */
+	uint8_t *junk = buf_exact("ab\0cdefg", 4);
+	assert_int_equal(kan_ctl_procs_add(&pb, 2, 3, 3, &REF_PROC, (const char *)junk), 1);
+	buf_free(junk, 4);
+	assert_int_equal(kan_ctl_procs_add(&pb, 3, 4, 4, &REF_PROC, ""), 1);
+	size_t len = kan_ctl_procs_end(&pb, 0, 0);
+	struct kan_ctl_resp d;
+	struct kan_ctl_proc e;
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(kan_ctl_resp_proc(&d, 0, &e), 0);
+	assert_string_equal(e.name, "abcdefghijklmnop");
+	assert_int_equal(kan_ctl_resp_proc(&d, 1, &e), 0);
+	assert_string_equal(e.name, "abcdefghijklmnop");
+	assert_int_equal(kan_ctl_resp_proc(&d, 2, &e), 0);
+	assert_string_equal(e.name, "ab");
+	for (int i = 2; i < 16; i++)
+		assert_int_equal(b[16 + 2 * 40 + 24 + i], 0);
+	assert_int_equal(kan_ctl_resp_proc(&d, 3, &e), 0);
+	assert_string_equal(e.name, "");
+	/* a client refuses garbage after the NUL */
+	b[16 + 2 * 40 + 24 + 9] = 'z';
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(kan_ctl_resp_proc(&d, 2, &e), -HK_EINVAL);
+	assert_int_equal(kan_ctl_resp_proc(&d, 1, &e), 0);
+	/* entry accessors on other responses */
+	len = kan_ctl_resp_kill(b, sizeof(b), &req);
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(kan_ctl_resp_proc(&d, 0, &e), -HK_ENOENT);
+	len = kan_ctl_resp_header(b, sizeof(b), KAN_CTL_PROCS, 1, HK_EPERM);
+	assert_int_equal(kan_ctl_resp_decode(b, len, &d), KAN_CTL_OK);
+	assert_int_equal(kan_ctl_resp_proc(&d, 0, &e), -HK_ENOENT);
+}
+
+/* ---- response decoding -------------------------------------------------- */
+
+static void test_resp_decode_classes(void **state)
+{
+	(void)state;
+	uint8_t p[64];
+	struct kan_ctl_resp d;
+	static const uint8_t kill[] = {1, 4, 0, 0, 0, 0, 0, 9};
+	for (size_t len = 0; len < 8; len++)
+		assert_int_equal(resp_decode_copy(kill, len, &d), KAN_CTL_ESHORT);
+	for (int v = 0; v < 256; v++) {
+		memcpy(p, kill, 8);
+		p[0] = (uint8_t)v;
+		assert_int_equal(resp_decode_copy(p, 8, &d),
+		                 v == 1 ? KAN_CTL_OK : KAN_CTL_EVERSION);
+	}
+	/* unknown op: an error only when the status says ok */
+	for (int op = 0; op < 256; op++) {
+		memset(p, 0, sizeof(p));
+		p[0] = 1;
+		p[1] = (uint8_t)op;
+		int want = ref_resp_class(p, 8);
+		if (op < 1 || op > 4)
+			assert_int_equal(want, KAN_CTL_EOP);
+		assert_int_equal(resp_decode_copy(p, 8, &d), want);
+		wr16(p + 2, HK_ENOSYS);
+		assert_int_equal(resp_decode_copy(p, 8, &d), KAN_CTL_OK);
+		assert_int_equal(resp_decode_copy(p, 9, &d), KAN_CTL_ELENGTH); /* no body */
+		assert_int_equal(resp_decode_copy(p, 12, &d), KAN_CTL_ELENGTH);
+	}
+	/* COUNTERS: count and length must agree; pad must be 0 */
+	memset(p, 0, sizeof(p));
+	p[0] = 1;
+	p[1] = KAN_CTL_COUNTERS;
+	for (unsigned count = 0; count < 8; count++) {
+		wr16(p + 8, count);
+		for (size_t len = 8; len <= 64; len++)
+			assert_int_equal(resp_decode_copy(p, len, &d),
+			                 len == 12 + 8 * count ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+	}
+	wr16(p + 8, 0xffff);
+	assert_int_equal(resp_decode_copy(p, 64, &d), KAN_CTL_ELENGTH);
+	wr16(p + 8, 1);
+	wr16(p + 10, 0x8000);
+	assert_int_equal(resp_decode_copy(p, 20, &d), KAN_CTL_ERESERVED);
+	/* PROCS */
+	memset(p, 0, sizeof(p));
+	p[0] = 1;
+	p[1] = KAN_CTL_PROCS;
+	for (size_t len = 8; len <= 64; len++)
+		assert_int_equal(resp_decode_copy(p, len, &d),
+		                 len == 16 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+	wr16(p + 8, 1);
+	assert_int_equal(resp_decode_copy(p, 56, &d), KAN_CTL_OK);
+	assert_int_equal(resp_decode_copy(p, 16, &d), KAN_CTL_ELENGTH);
+	for (int bit = 1; bit < 16; bit++) {
+		wr16(p + 10, 1u << bit | 1u);
+		assert_int_equal(resp_decode_copy(p, 56, &d), KAN_CTL_ERESERVED);
+	}
+	wr16(p + 10, 0);
+	wr32(p + 12, 5); /* a cursor without MORE */
+	assert_int_equal(resp_decode_copy(p, 56, &d), KAN_CTL_ERESERVED);
+	wr16(p + 10, KAN_CTL_MORE);
+	assert_int_equal(resp_decode_copy(p, 56, &d), KAN_CTL_OK);
+	/* SPAWN and KILL bodies are exact */
+	memset(p, 0, sizeof(p));
+	p[0] = 1;
+	p[1] = KAN_CTL_SPAWN;
+	for (size_t len = 8; len <= 20; len++)
+		assert_int_equal(resp_decode_copy(p, len, &d),
+		                 len == 12 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+	p[1] = KAN_CTL_KILL;
+	for (size_t len = 8; len <= 20; len++)
+		assert_int_equal(resp_decode_copy(p, len, &d),
+		                 len == 8 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+}
+
+/* Build one valid response of each shape into p; returns its length. */
+static size_t some_response(unsigned which, uint8_t *p, size_t cap)
+{
+	struct kan_ctl_req req = req_counters(rnd() & 0xffffffff, 1, 0);
+	switch (which % 6) {
+	case 0: {
+		uint64_t v[KAN_CTL_NNODE];
+		for (unsigned i = 0; i < KAN_CTL_NNODE; i++)
+			v[i] = rnd() >> rndn(64);
+		return kan_ctl_resp_counters(p, cap, &req, v, rndn(KAN_CTL_NNODE + 1));
+	}
+	case 1: {
+		struct kan_ctl_procs pb;
+		assert_int_equal(kan_ctl_procs_begin(&pb, p, cap, &req), 0);
+		unsigned n = rndn(5);
+		for (unsigned i = 0; i < n; i++) {
+			char name[17];
+			entry_name((unsigned)rnd(), name);
+			struct hk_addr a = entry_addr(i);
+			kan_ctl_procs_add(&pb, i, (uint32_t)rnd(), i, &a, name);
+		}
+		int more = (int)rndn(2);
+		return kan_ctl_procs_end(&pb, more, more ? (uint32_t)rnd() : 0);
+	}
+	case 2: return kan_ctl_resp_spawn(p, cap, &req, (uint32_t)rnd());
+	case 3: return kan_ctl_resp_kill(p, cap, &req);
+	case 4: return kan_ctl_resp_header(p, cap, (uint8_t)rnd(), (uint32_t)rnd(), 1 + rndn(22));
+	default: return kan_ctl_resp_error(p, cap, &req, HK_ENOENT);
+	}
+}
+
+/* Rebuild the response d decoded from, with the kernel's builders. */
+static size_t rebuild(const struct kan_ctl_resp *d, uint8_t *p, size_t cap)
+{
+	struct kan_ctl_req req;
+	memset(&req, 0, sizeof(req));
+	req.op = d->op;
+	req.id = d->id;
+	if (d->status)
+		return kan_ctl_resp_error(p, cap, &req, d->status);
+	switch (d->op) {
+	case KAN_CTL_COUNTERS: {
+		uint64_t v[200];
+		for (unsigned i = 0; i < d->counters.count; i++)
+			assert_int_equal(kan_ctl_resp_value(d, i, &v[i]), 0);
+		return kan_ctl_resp_counters(p, cap, &req, v, d->counters.count);
+	}
+	case KAN_CTL_PROCS: {
+		struct kan_ctl_procs pb;
+		assert_int_equal(kan_ctl_procs_begin(&pb, p, cap, &req), 0);
+		for (unsigned i = 0; i < d->procs.n; i++) {
+			struct kan_ctl_proc e;
+			if (kan_ctl_resp_proc(d, i, &e))
+				return 0; /* not canonical: name padding */
+			assert_int_equal(kan_ctl_procs_add(&pb, i, e.pid, e.ep, &e.addr, e.name),
+			                 1);
+		}
+		return kan_ctl_procs_end(&pb, d->procs.flags & KAN_CTL_MORE, d->procs.next);
+	}
+	case KAN_CTL_SPAWN: return kan_ctl_resp_spawn(p, cap, &req, d->spawn.pid);
+	default: return kan_ctl_resp_kill(p, cap, &req);
+	}
+}
+
+static void test_resp_truncations(void **state)
+{
+	(void)state;
+	rng_state = 0x7472756e63;
+	for (unsigned which = 0; which < 60; which++) {
+		uint8_t p[KAN_CTL_MAX + 8];
+		size_t n = some_response(which, p, KAN_CTL_MAX);
+		assert_true(n >= 8);
+		for (size_t t = 0; t <= n + 9 && t <= sizeof(p); t++) {
+			if (t > n)
+				p[t - 1] = 0;
+			struct kan_ctl_resp d;
+			int want = ref_resp_class(p, t);
+			if (t < 8)
+				assert_int_equal(want, KAN_CTL_ESHORT);
+			else if (t != n)
+				assert_int_equal(want, KAN_CTL_ELENGTH);
+			assert_int_equal(resp_decode_copy(p, t, &d), want);
+		}
+	}
+}
+
+/* ---- mutation loops ----------------------------------------------------- */
+
+static void test_req_mutations(void **state)
+{
+	(void)state;
+	rng_state = 0x6d75745f726571;
+	int seen[KAN_CTL_ERR_COUNT] = {0};
+	for (int it = 0; it < 100000; it++) {
+		uint8_t p[40] = {0};
+		struct kan_ctl_req r;
+		switch (rndn(4)) {
+		case 0: r = req_counters((uint32_t)rnd(), (uint8_t)rndn(3), (uint32_t)rnd()); break;
+		case 1: r = req_simple(KAN_CTL_PROCS, (uint32_t)rnd(), (uint32_t)rnd()); break;
+		case 2: {
+			char name[17];
+			entry_name((unsigned)rnd(), name);
+			r = req_spawn((uint32_t)rnd(), name);
+			break;
+		}
+		default: r = req_simple(KAN_CTL_KILL, (uint32_t)rnd(), (uint32_t)rnd()); break;
+		}
+		size_t n = kan_ctl_req_encode(&r, p, sizeof(p));
+		unsigned muts = 1 + rndn(3);
+		for (unsigned m = 0; m < muts; m++) {
+			unsigned at = rndn((unsigned)n + 1);
+			switch (rndn(5)) {
+			case 0:
+				if (at < n)
+					p[at] ^= (uint8_t)(1u << rndn(8));
+				break;
+			case 1:
+				if (at < n)
+					p[at] = (uint8_t)rndn(
+					    6); /* small values: valid ops, kinds, NULs */
+				break;
+			case 2: n = rndn((unsigned)n + 1); break;
+			case 3:
+				if (n < sizeof(p))
+					p[n++] = (uint8_t)rnd();
+				break;
+			default:
+				if (at < n)
+					p[at] = (uint8_t)rnd();
+				break;
+			}
+		}
+		struct kan_ctl_req d;
+		int want = ref_req_class(p, n);
+		seen[want]++;
+		assert_int_equal(req_decode_copy(p, n, &d), want);
+		if (want == KAN_CTL_OK) { /* canonical: it re-encodes to the same bytes */
+			uint8_t q[40];
+			assert_int_equal(kan_ctl_req_encode(&d, q, sizeof(q)), n);
+			assert_memory_equal(q, p, n);
+		}
+	}
+	for (int e = 0; e < KAN_CTL_ERR_COUNT; e++)
+		assert_true(seen[e] > 0);
+}
+
+static void test_resp_mutations(void **state)
+{
+	(void)state;
+	rng_state = 0x6d75745f72657370;
+	int seen[KAN_CTL_ERR_COUNT] = {0};
+	for (int it = 0; it < 60000; it++) {
+		uint8_t p[KAN_CTL_MAX + 8];
+		size_t n = some_response((unsigned)rnd(), p, KAN_CTL_MAX);
+		unsigned muts = 1 + rndn(3);
+		for (unsigned m = 0; m < muts; m++) {
+			unsigned at = rndn((unsigned)n + 1);
+			switch (rndn(5)) {
+			case 0:
+				if (at < n)
+					p[at] ^= (uint8_t)(1u << rndn(8));
+				break;
+			case 1:
+				if (at < n && at < 16)
+					p[at] = (uint8_t)rndn(6); /* header and counts */
+				break;
+			case 2: n = rndn((unsigned)n + 1); break;
+			case 3:
+				if (n < sizeof(p))
+					p[n++] = (uint8_t)rnd();
+				break;
+			default:
+				if (at < n)
+					p[at] = (uint8_t)rnd();
+				break;
+			}
+		}
+		struct kan_ctl_resp d;
+		int want = ref_resp_class(p, n);
+		seen[want]++;
+		uint8_t *b = buf_exact(p, n);
+		assert_int_equal(kan_ctl_resp_decode(b, n, &d), want);
+		if (want == KAN_CTL_OK) {
+			uint8_t q[KAN_CTL_MAX + 8];
+			size_t m = rebuild(&d, q, sizeof(q));
+			if (m) {
+				assert_int_equal(m, n);
+				assert_memory_equal(q, p, n);
+			}
+		}
+		buf_free(b, n);
+	}
+	assert_true(seen[KAN_CTL_OK] && seen[KAN_CTL_ESHORT] && seen[KAN_CTL_EVERSION] &&
+	            seen[KAN_CTL_EOP] && seen[KAN_CTL_ELENGTH] && seen[KAN_CTL_ERESERVED]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_req_wire_layout),    cmocka_unit_test(test_req_names),
+	    cmocka_unit_test(test_req_encode_invalid), cmocka_unit_test(test_req_decode_classes),
+	    cmocka_unit_test(test_req_truncations),    cmocka_unit_test(test_err_status),
+	    cmocka_unit_test(test_resp_small),         cmocka_unit_test(test_counters_order),
+	    cmocka_unit_test(test_counters_resp),      cmocka_unit_test(test_counters_structs),
+	    cmocka_unit_test(test_procs_every_cap),    cmocka_unit_test(test_procs_more),
+	    cmocka_unit_test(test_procs_names),        cmocka_unit_test(test_resp_decode_classes),
+	    cmocka_unit_test(test_resp_truncations),   cmocka_unit_test(test_req_mutations),
+	    cmocka_unit_test(test_resp_mutations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
