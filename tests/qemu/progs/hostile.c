@@ -65,12 +65,22 @@ static uint64_t junk(void)
 	}
 }
 
-/* A KAN call that must fail: this process holds no packets and binds nothing. */
+/* A KAN, timer or IRQ call that must fail: this process holds no packets,
+ * binds nothing, arms no timer and has no device grant. */
 static int64_t kan_garbage(void)
 {
 	struct hk_pkt *bad = (struct hk_pkt *)(uintptr_t)bad_ptr(1);
 	uint32_t ep = (uint32_t)next();
-	switch (next() % 10) {
+	switch (next() % 15) {
+	case 10: /* a pointer that may even be readable, with a depth never valid (odd, >= 3) */
+		return hk_kan_join((const struct hk_addr *)(uintptr_t)bad_ptr(1),
+		                   3 + 2 * (unsigned)(next() % 1000));
+	case 11: /* ep out of range, any id, delays and periods */
+		return hk_timer_arm(HK_KAN_MAX_EPS + (unsigned)(next() % 100000), (unsigned)junk(),
+		                    junk(), junk());
+	case 12: return hk_timer_cancel((unsigned)junk()); /* nothing is armed */
+	case 13: return hk_irq_bind((unsigned)junk(), (unsigned)junk()); /* it has no grants */
+	case 14: return hk_irq_ack((unsigned)junk());
 	case 0: return hk_kan_send1(junk(), (unsigned)junk());
 	case 1: return hk_kan_free1(junk());
 	case 2: return hk_kan_recv1(HK_KAN_MAX_EPS + (unsigned)(next() % 100000), junk());

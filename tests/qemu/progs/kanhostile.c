@@ -172,11 +172,22 @@ static void binds(void)
 		hk_fail("bind 1..3 failed");
 	EXPECT(hk_kan_bind(1, 8), -HK_EEXIST);
 	EXPECT(hk_kan_bind(4, 8), -HK_ETOOMANY); /* kan-endpoints=4 */
+	/* kan_join: a group address only, a valid depth, a readable pointer, the same limit */
+	struct hk_addr grp = {{0xff, 0x15, [15] = 9}}, uni = hk_kan()->addr;
+	EXPECT(hk_kan_join(&uni, 8), -HK_EINVAL);
+	EXPECT(hk_kan_join(&grp, 3), -HK_EINVAL);
+	EXPECT(hk_kan_join(&grp, 1024), -HK_E2BIG);
+	EXPECT(hk_kan_join((const struct hk_addr *)8, 8), -HK_EFAULT);
+	EXPECT(hk_kan_join(&grp, 8), -HK_ETOOMANY);
 	EXPECT(hk_kan_close(hk_kan()->ep), -HK_EPERM);
 	EXPECT(hk_kan_close(0), -HK_ENOENT); /* init's */
 	EXPECT(hk_kan_close((unsigned)b), 0);
 	EXPECT(hk_kan_close((unsigned)b), -HK_ENOENT);
 	EXPECT(hk_kan_close((unsigned)c), 0);
+	int64_t m = hk_kan_join(&grp, 8); /* with room again it joins; closing leaves the group */
+	if (m < 0)
+		hk_fail("join: %s", hk_strerror((int)m));
+	EXPECT(hk_kan_close((unsigned)m), 0);
 	EXPECT(hk_kan_close((unsigned)a), 0);
 }
 
