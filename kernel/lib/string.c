@@ -6,6 +6,8 @@
  */
 #include <stdint.h>
 #include <string.h>
+#undef memcpy
+#undef memset
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {

@@ -16,4 +16,13 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 
+/*
+ * Copies and fills of a size known at compile time (structs, ring entries,
+ * addresses) become plain loads and stores; other sizes still call the
+ * functions above. -ffreestanding stops the compiler doing this by itself.
+ * kernel/lib/string.c #undefs these to define the functions.
+ */
+#define memcpy(d, s, n) __builtin_memcpy(d, s, n)
+#define memset(d, c, n) __builtin_memset(d, c, n)
+
 #endif

@@ -534,7 +534,7 @@ static uint64_t idle_for(unsigned ms)
 	return worst;
 }
 
-/* Read until every timer has delivered 3 packets after the ring was full. */
+/* Read from the full ring until every timer has delivered 3 packets. */
 static void storm_read(unsigned ep, struct series *s)
 {
 	for (unsigned n = 0, done = 0; done < STORM_TIMERS; n++) {
