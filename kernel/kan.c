@@ -512,7 +512,7 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 	struct thread *w = rc ? NULL : ep->waiter;
 	if (w) {
 		ep->waiter = NULL;
-		here = sched_wake(w, WAKE_EVENT) && w->cpu == arch_cpu_id();
+		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
 	}
 	ck_spinlock_fas_unlock(&ep->lock);
 	if (rc) {
@@ -552,6 +552,14 @@ static int send_group(uint32_t g, const struct hk_addr *dst, uint32_t idx)
 #define KAN_TO_KERNEL (-1001) /* for the kernel's control service */
 #define KAN_UNROUTED  (-1002) /* nowhere to go (counted): it may bounce as an ICMPv6 error */
 
+/* The last destination a batch routed: consecutive packets to one address
+ * skip the table (enqueue checks the endpoint still has it). */
+struct route_memo {
+	struct hk_addr to;
+	int64_t dst;
+	int up, valid;
+};
+
 /* A packet take accepted: its page, and where answers to it go. */
 struct taken {
 	uint32_t idx;
@@ -565,7 +573,9 @@ struct taken {
  * KAN_UNROUTED (the page is unmapped and still held by p), or a negative
  * error with the packet left where it was. kp->lock held.
  */
-static int64_t take(struct proc *p, struct hk_pkt d, struct taken *t)
+static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct hk_pkt d,
+                                                          struct taken *t,
+                                                          struct route_memo *memo)
 {
 	struct kan_proc *kp = p->kan;
 	int ro;
@@ -586,7 +596,14 @@ static int64_t take(struct proc *p, struct hk_pkt d, struct taken *t)
 		return -HK_ESPOOF;
 	}
 	const struct hk_addr *to = kan_hdr_dst(ip);
-	int64_t dst = kan_addr_eq(to, &kaddr) ? KAN_TO_KERNEL : route(to, &t->up);
+	int64_t dst;
+	if (memo->valid && kan_addr_eq(to, &memo->to)) {
+		dst = memo->dst;
+		t->up = memo->up;
+	} else {
+		dst = kan_addr_eq(to, &kaddr) ? KAN_TO_KERNEL : route(to, &t->up);
+		*memo = (struct route_memo){*to, dst, t->up, 1};
+	}
 	win_unmap(p, kp, d.slot);
 	pool.meta[idx].off = d.off;
 	pool.meta[idx].len = d.len;
@@ -675,30 +692,118 @@ static int to_kernel(struct proc *p, const struct taken *t, uint64_t flags)
 	return 0;
 }
 
+/* Deliver one packet take accepted (no KAN lock held): 1 if a receiver
+ * on this CPU was woken. */
+static int deliver1(struct proc *p, const struct taken *t, int64_t dst, uint64_t flags)
+{
+	if (dst == KAN_TO_KERNEL)
+		return to_kernel(p, t, flags);
+	const struct hk_addr *to = kan_hdr_dst(page_kva(t->idx) + pool.meta[t->idx].off);
+	if (dst == KAN_UNROUTED)
+		return bounce(p, t, flags,
+		              kan_addr_in_prefix(to, &prefix) ? KAN_UNREACH_ADDR : KAN_UNREACH_NO_ROUTE);
+	/* nobody else sees the page until it is pushed */
+	int here = dst & GROUP_BIT ? send_group((uint32_t)dst & ~GROUP_BIT, to, t->idx)
+	                           : enqueue((uint32_t)dst, t->up ? NULL : to, t->idx);
+	return here > 0;
+}
+
 /* One packet; 0 sent (or dropped and counted), <0 refused and still held. */
 int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 {
 	struct kan_proc *kp = p->kan;
 	struct taken t;
+	struct route_memo memo = {.valid = 0};
 	if (flags & ~(uint64_t)HK_SEND_ERRORS)
 		return -HK_EINVAL;
 	ck_spinlock_fas_lock(&kp->lock);
-	int64_t dst = take(p, d, &t);
+	int64_t dst = take(p, d, &t, &memo);
 	ck_spinlock_fas_unlock(&kp->lock);
-	if (dst == KAN_TO_KERNEL)
-		return to_kernel(p, &t, flags);
-	const struct hk_addr *to = kan_hdr_dst(page_kva(t.idx) + d.off);
-	if (dst == KAN_UNROUTED)
-		return bounce(p, &t, flags,
-		              kan_addr_in_prefix(to, &prefix) ? KAN_UNREACH_ADDR : KAN_UNREACH_NO_ROUTE);
-	if (dst < 0)
+	if (dst < 0 && dst != KAN_TO_KERNEL && dst != KAN_UNROUTED)
 		return (int)dst;
-	/* nobody else sees the page until enqueue has pushed it */
-	int here = dst & GROUP_BIT ? send_group((uint32_t)dst & ~GROUP_BIT, to, t.idx)
-	                           : enqueue((uint32_t)dst, t.up ? NULL : to, t.idx);
-	if (here > 0)
+	if (deliver1(p, &t, dst, flags))
 		this_cpu()->need_resched = 1;
 	return 0;
+}
+
+/*
+ * Queue pages idx[0..n) on endpoint h, all routed there for address to (or,
+ * to NULL, as the uplink), under one hold of its lock with one wake-up.
+ * Those the ring refuses are dropped and counted. 1 if a waiter on this
+ * CPU was woken.
+ */
+static int enqueue_run(uint32_t h, const struct hk_addr *to, const uint32_t *idx, unsigned n)
+{
+	struct kan_ep *ep = &eps[h];
+	unsigned pushed = 0, refused = 0;
+	int here = 0, rc = 0;
+	ck_spinlock_fas_lock(&ep->lock);
+	if (to ? !kan_addr_eq(&ep->addr, to) : ck_pr_load_32((uint32_t *)&uplink_ep) != h)
+		rc = -HK_ENOENT; /* closed (and maybe reused) since the lookup */
+	while (!rc && pushed < n) {
+		rc = kan_ep_push(ep, idx[pushed]);
+		refused = rc != 0; /* kan_ep_push counted it on the endpoint */
+		pushed += !rc;
+	}
+	/* the rest of the run is dropped for the same reason: a ring keeps order,
+	 * so nothing after a refusal may go in */
+	enum hk_drop why = rc == -HK_ENOBUFS ? HK_DROP_RING_FULL : HK_DROP_CLOSED;
+	if (pushed < n)
+		count(&ep->c.drops[why], n - pushed - refused);
+	struct thread *w = pushed ? ep->waiter : NULL;
+	if (w) {
+		ep->waiter = NULL;
+		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
+	}
+	ck_spinlock_fas_unlock(&ep->lock);
+	for (unsigned i = pushed; i < n; i++) {
+		count(&node_c.drops[why], 1);
+		drop_queued(idx[i]);
+	}
+	return here;
+}
+
+/*
+ * A vector of packets: every one is taken under one hold of p's window lock,
+ * then consecutive packets to the same endpoint are queued together. Stops
+ * at the first refusal: the count sent before it, or its error if none.
+ */
+int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
+{
+	struct kan_proc *kp = p->kan;
+	struct taken t[HK_KAN_BATCH];
+	int64_t dst[HK_KAN_BATCH];
+	uint32_t run[HK_KAN_BATCH];
+	struct route_memo memo = {.valid = 0};
+	unsigned k = 0, i = 0;
+	int rc = 0, here = 0;
+	if (flags & ~(uint64_t)HK_SEND_ERRORS)
+		return -HK_EINVAL;
+	ck_spinlock_fas_lock(&kp->lock);
+	for (; k < n && k < HK_KAN_BATCH; k++) {
+		dst[k] = take(p, d[k], &t[k], &memo);
+		if (dst[k] < 0 && dst[k] != KAN_TO_KERNEL && dst[k] != KAN_UNROUTED) {
+			rc = (int)dst[k];
+			break;
+		}
+	}
+	ck_spinlock_fas_unlock(&kp->lock);
+	while (i < k) {
+		if (dst[i] < 0 || (dst[i] & GROUP_BIT)) {
+			here |= deliver1(p, &t[i], dst[i], flags);
+			i++;
+			continue;
+		}
+		unsigned m = 0;
+		const struct hk_addr *to = kan_hdr_dst(page_kva(t[i].idx) + pool.meta[t[i].idx].off);
+		for (unsigned j = i; j < k && dst[j] == dst[i] && t[j].up == t[i].up; j++)
+			run[m++] = t[j].idx;
+		here |= enqueue_run((uint32_t)dst[i], t[i].up ? NULL : to, run, m);
+		i += m;
+	}
+	if (here)
+		this_cpu()->need_resched = 1;
+	return k ? (int)k : rc;
 }
 
 int kan_ep_info(uint32_t h, int32_t *pid, struct hk_addr *a)
@@ -836,6 +941,9 @@ static int set_waiter(const uint32_t *hs, unsigned nh, int on)
 	int ready = 0;
 	for (unsigned i = 0; i < nh; i++) {
 		struct kan_ep *ep = &eps[hs[i]];
+		/* only this thread makes itself the waiter: if it is not, there is nothing to undo */
+		if (!on && ck_pr_load_ptr(&ep->waiter) != me)
+			continue;
 		ck_spinlock_fas_lock(&ep->lock);
 		if (on) {
 			if (ep->waiter && ep->waiter != me)

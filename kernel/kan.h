@@ -54,6 +54,9 @@ int kan_close(struct proc *p, uint64_t h);
 int64_t kan_alloc1(struct proc *p);
 int kan_free1(struct proc *p, struct hk_pkt d);
 int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags);
+/* d[0..n), n <= HK_KAN_BATCH (the caller checks): the count sent (each sent or
+ * dropped and counted) up to the first refusal, or that refusal's error. */
+int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags);
 int kan_recv(struct proc *p, const uint32_t *hs, unsigned nh, struct hk_pkt *out, unsigned max,
              uint64_t timeout_us);
 /*

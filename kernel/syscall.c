@@ -297,7 +297,11 @@ static int64_t sys_kan_free(struct proc *p, const uint64_t *a) { return each(p, 
 
 static int64_t sys_kan_send(struct proc *p, const uint64_t *a)
 {
-	return each(p, a, a[2], kan_send1);
+	struct hk_pkt d[HK_KAN_BATCH];
+	int rc = batch(a[1]);
+	if (!rc)
+		rc = vm_copy_in(p, d, a[0], a[1] * sizeof(d[0]));
+	return rc ? rc : kan_send(p, d, (unsigned)a[1], a[2]);
 }
 
 static int64_t sys_kan_recv(struct proc *p, const uint64_t *a)
