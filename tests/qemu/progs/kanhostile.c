@@ -225,6 +225,53 @@ static void quotas(void)
 	printf("kanhostile: quota 8 enforced on held and in-flight pages\n");
 }
 
+/* A vector send: stops at the first refusal with the count before it; a run
+ * into a full ring queues what fits, in order, and counts the rest; errors
+ * come back for every unroutable packet of a batch that asked for them. */
+static void batches(void)
+{
+	struct hk_kan_node n0, n1;
+	struct hk_pkt v[8], got[8];
+	int64_t side = hk_kan_bind(1, 2);
+	if (side < 0)
+		hk_fail("bind: %s", hk_strerror((int)side));
+	struct hk_addr to = hk_kan()->addr;
+	to.b[15] = 1;
+	for (int i = 0; i < 8; i++) {
+		v[i] = good(&to);
+		ip(v[i])[40] = (uint8_t)i;
+	}
+	ip(v[6])[0] = 0x50; /* version 5: the batch stops here */
+	hk_kan_stat(HK_STAT_NODE, 0, &n0);
+	EXPECT(hk_kan_send(v, 8, 0), 6);
+	hk_kan_stat(HK_STAT_NODE, 0, &n1);
+	struct hk_kan_counters c;
+	EXPECT(hk_kan_stat(HK_STAT_ENDPOINT, (unsigned)side, &c), 0);
+	EXPECT((int64_t)c.drops[HK_DROP_RING_FULL], 4);
+	EXPECT((int64_t)(n1.total.drops[HK_DROP_RING_FULL] - n0.total.drops[HK_DROP_RING_FULL]), 4);
+	uint32_t h = (uint32_t)side;
+	EXPECT(hk_kan_recv(&h, 1, got, 8, 0), 2); /* the first two, in order */
+	EXPECT(ip(got[0])[40] * 10 + ip(got[1])[40], 1);
+	EXPECT(hk_kan_free(got, 2), 2);
+	EXPECT(hk_kan_free(v + 6, 2), 2); /* the refused one and the one after it stayed ours */
+	EXPECT(hk_kan_close((unsigned)side), 0);
+	for (int i = 0; i < 3; i++)
+		v[i] = good(&nobody);
+	EXPECT(hk_kan_send(v, 3, HK_SEND_ERRORS), 3);
+	h = hk_kan()->ep;
+	for (int k = 0; k < 3;) { /* three ICMPv6 errors, however the receives split them */
+		int64_t r = hk_kan_recv(&h, 1, got, 8, 1000000);
+		if (r <= 0 || k + r > 3)
+			hk_fail("errors back: %lld after %d", (long long)r, k);
+		for (int64_t j = 0; j < r; j++)
+			EXPECT(ip(got[j])[6], 58); /* ICMPv6 */
+		EXPECT(hk_kan_free(got, (unsigned)r), r);
+		k += (int)r;
+	}
+	printf("kanhostile: batches: stop at the first refusal, a full ring takes the first in order, "
+	       "errors for each unroutable packet\n");
+}
+
 int main(void)
 {
 	if (hk_kan_addr_of("init", 0, &other))
@@ -237,6 +284,7 @@ int main(void)
 	no_route();
 	binds();
 	quotas();
+	batches();
 	struct hk_kan_self s;
 	hk_kan_self(&s);
 	struct hk_kan_counters c = mine();
