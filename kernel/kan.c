@@ -512,7 +512,7 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 	struct thread *w = rc ? NULL : ep->waiter;
 	if (w) {
 		ep->waiter = NULL;
-		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
+		here = sched_wake(w, WAKE_EVENT) && w->cpu == arch_cpu_id();
 	}
 	ck_spinlock_fas_unlock(&ep->lock);
 	if (rc) {
@@ -678,8 +678,10 @@ static int to_kernel(struct proc *p, const struct taken *t, uint64_t flags)
 	struct kan_page *m = &pool.meta[t->idx];
 	uint8_t *page = page_kva(t->idx);
 	long n = kanctl_answer(p, page + m->off, m->len, &kaddr, out, sizeof(out));
-	if (n == KANCTL_NO_PORT)
+	if (n == KANCTL_NO_PORT) { /* a port nobody serves: like an address nobody bound */
+		count_drop(p->kan, HK_DROP_NO_ROUTE);
 		return bounce(p, t, flags, KAN_UNREACH_PORT);
+	}
 	if (n < 0) {
 		count_drop(p->kan, HK_DROP_BAD_CONTROL);
 		kan_pg_free(&pool, arch_cpu_id(), t->idx, p->kan->pid);
@@ -753,7 +755,7 @@ static int enqueue_run(uint32_t h, const struct hk_addr *to, const uint32_t *idx
 	struct thread *w = pushed ? ep->waiter : NULL;
 	if (w) {
 		ep->waiter = NULL;
-		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
+		here = sched_wake(w, WAKE_EVENT) && w->cpu == arch_cpu_id();
 	}
 	ck_spinlock_fas_unlock(&ep->lock);
 	for (unsigned i = pushed; i < n; i++) {

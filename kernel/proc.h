@@ -122,13 +122,6 @@ void schedule(void);
 /* Make t runnable on its CPU (from T_FREE or T_BLOCKED). Returns 1 if it was woken. */
 int sched_wake(struct thread *t, enum wake_reason why);
 /*
- * The KAN's hand-off: wake t for an event; if t lives on this CPU it runs
- * next, ahead of the run queue (the caller's return to user switches to it),
- * so a message to a receiver blocked on the same core is a direct switch.
- * It was blocked, so putting it first cannot starve the threads it passes.
- */
-int sched_wake_direct(struct thread *t);
-/*
  * Blocking is two steps so no wake-up is lost: sched_prepare_block marks the
  * current thread blocked (and arms its timeout) while the caller still holds
  * the lock under which it publishes the thread to its wakers; after

@@ -335,6 +335,7 @@ static int sup(void)
 	int user = spawn("user");
 	reap(user, HK_CAUSE_EXIT, 0);
 	malformed();
+	unreachable(KAN_UNREACH_PORT, &hk_kan()->kernel, "UDP to a kernel port other than 1");
 	struct hk_addr nobody = hk_kan()->prefix;
 	nobody.b[13] = nobody.b[14] = nobody.b[15] = 0x77; /* ::77:7777, outside the address plan */
 	unreachable(KAN_UNREACH_ADDR, &nobody, "unbound in-prefix address");
