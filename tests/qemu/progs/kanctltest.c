@@ -305,9 +305,19 @@ static void uplink_echo(void)
 	printf("kanctl: off-prefix packet went to the uplink and came back from 2001:db8::7\n");
 }
 
+static uint64_t free_pages(void)
+{
+	struct hk_kstat k;
+	if (hk_kstat(&k))
+		hk_fail("kstat");
+	return k.free_pages;
+}
+
 static int sup(void)
 {
 	struct hk_kan_node before;
+	printf("kanctl: sup: starting\n"); /* stdio's buffer is allocated before the count */
+	uint64_t pages0 = free_pages();
 	hk_kan_stat(HK_STAT_NODE, 0, &before);
 	struct hk_self me;
 	hk_self(&me);
@@ -349,8 +359,12 @@ static int sup(void)
 	      "packet pool: %llu free before, %llu after, %llu in flight",
 	      (unsigned long long)before.pool_free, (unsigned long long)after.pool_free,
 	      (unsigned long long)after.in_flight);
-	printf("kanctl: sup: %u checks passed; packet pool %llu free before and after\n", checks,
-	       (unsigned long long)after.pool_free);
+	uint64_t pages1 = free_pages();
+	CHECK(pages1 == pages0, "free pages: %llu before, %llu after", (unsigned long long)pages0,
+	      (unsigned long long)pages1);
+	printf("kanctl: sup: %u checks passed; packet pool %llu free before and after; free pages "
+	       "%llu before and after\n",
+	       checks, (unsigned long long)after.pool_free, (unsigned long long)pages1);
 	return 0;
 }
 
