@@ -512,7 +512,7 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 	struct thread *w = rc ? NULL : ep->waiter;
 	if (w) {
 		ep->waiter = NULL;
-		here = sched_wake(w, WAKE_EVENT) && w->cpu == arch_cpu_id();
+		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
 	}
 	ck_spinlock_fas_unlock(&ep->lock);
 	if (rc) {
@@ -755,7 +755,7 @@ static int enqueue_run(uint32_t h, const struct hk_addr *to, const uint32_t *idx
 	struct thread *w = pushed ? ep->waiter : NULL;
 	if (w) {
 		ep->waiter = NULL;
-		here = sched_wake(w, WAKE_EVENT) && w->cpu == arch_cpu_id();
+		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
 	}
 	ck_spinlock_fas_unlock(&ep->lock);
 	for (unsigned i = pushed; i < n; i++) {

@@ -122,6 +122,13 @@ void schedule(void);
 /* Make t runnable on its CPU (from T_FREE or T_BLOCKED). Returns 1 if it was woken. */
 int sched_wake(struct thread *t, enum wake_reason why);
 /*
+ * The KAN's hand-off to a receiver: wake t for an event; if t lives on this
+ * CPU it runs next, ahead of the run queue, and the caller's return to user
+ * switches to it (the direct switch of docs/kan.md). t was blocked, so
+ * putting it first cannot starve the threads it passes.
+ */
+int sched_wake_direct(struct thread *t);
+/*
  * Blocking is two steps so no wake-up is lost: sched_prepare_block marks the
  * current thread blocked (and arms its timeout) while the caller still holds
  * the lock under which it publishes the thread to its wakers; after

@@ -139,26 +139,42 @@ void schedule(void)
 	finish_switch();
 }
 
-int sched_wake(struct thread *t, enum wake_reason why)
+/* cpu->lock held: t goes first, ahead of threads that were already waiting. */
+static void rq_push_front(struct cpu *c, struct thread *t)
+{
+	t->next = c->rq_head;
+	c->rq_head = t;
+	if (!c->rq_tail)
+		c->rq_tail = t;
+}
+
+static int wake(struct thread *t, enum wake_reason why, int first)
 {
 	struct cpu *c = &cpus[t->cpu];
-	int woke = 0;
+	int woke = 0, here = t->cpu == arch_cpu_id();
 	ck_spinlock_fas_lock(&c->lock);
 	if (t->state == T_BLOCKED || t->state == T_FREE) {
 		if (t->sleeping)
 			sleep_remove(c, t);
 		t->reason = why;
 		t->state = T_RUNNABLE;
-		rq_push(c, t);
+		if (first && here)
+			rq_push_front(c, t);
+		else
+			rq_push(c, t);
 		woke = 1;
 	}
 	ck_spinlock_fas_unlock(&c->lock);
-	if (woke && t->cpu != arch_cpu_id())
+	if (woke && !here)
 		arch_cpu_kick(t->cpu);
 	else if (woke)
 		this_cpu()->need_resched = 1;
 	return woke;
 }
+
+int sched_wake(struct thread *t, enum wake_reason why) { return wake(t, why, 0); }
+
+int sched_wake_direct(struct thread *t) { return wake(t, WAKE_EVENT, 1); }
 
 void sched_prepare_block(uint64_t timeout_us)
 {

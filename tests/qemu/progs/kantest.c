@@ -10,6 +10,10 @@
  *   slow N           receive slowly until received + counted drops = N
  *   wild PEER        send a packet, then write to its page (must fault)
  *   catch            receive wild's packet intact, exit 0
+ *   direct N         three threads on one core: a spinner always runnable, a
+ *                    receiver blocked on a second endpoint, a sender; N times
+ *                    the receiver must run straight after the send, before
+ *                    the spinner (rounds with a tick in them are not judged)
  * Exit status 0 means every check held; failures print why and exit 1.
  */
 #include <hekate/pkt.h>
@@ -292,12 +296,85 @@ static int catch_one(void)
 	return 0;
 }
 
+static volatile uint64_t spins, seen_spins, seen_ticks;
+static uint64_t ticks_here(void);
+static volatile int stop_spin;
+static uint32_t direct_ep;
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!stop_spin)
+		spins++;
+	return NULL;
+}
+
+/* Receive on direct_ep, note the spinner's count at once, ack to the primary. */
+static void *direct_rx(void *arg)
+{
+	unsigned long n = (unsigned long)(uintptr_t)arg;
+	for (unsigned long i = 0; i < n; i++) {
+		int64_t v = hk_kan_recv1(direct_ep, RECV_LIMIT);
+		seen_spins = spins;
+		seen_ticks = ticks_here();
+		if (v < 0)
+			hk_fail("direct: recv: %s", hk_strerror((int)v));
+		struct hk_pkt p = hk_pkt_unpack((uint64_t)v);
+		turn(p);
+		send1(p);
+	}
+	return NULL;
+}
+
+static uint64_t ticks_here(void)
+{
+	struct hk_core_stat st;
+	hk_core_stat(1, &st);
+	return st.ticks;
+}
+
+static int direct(unsigned long n)
+{
+	hk_thread_t *sp, *rx;
+	int64_t ep = hk_kan_bind(1, 8);
+	if (ep < 0)
+		hk_fail("bind: %s", hk_strerror((int)ep));
+	direct_ep = (uint32_t)ep;
+	struct hk_addr to = hk_kan()->addr;
+	to.b[15] = 1;
+	if (hk_thread_start(&sp, spinner, NULL) || hk_thread_start(&rx, direct_rx, (void *)n))
+		hk_fail("threads");
+	unsigned long judged = 0, passed = 0;
+	for (unsigned long i = 0; i < n; i++) {
+		struct hk_pkt p = alloc1();
+		fill(p, &to, i, 64);
+		p.len = 64;
+		hk_yield(); /* let the receiver get back to waiting */
+		uint64_t t0 = ticks_here(), s0 = spins;
+		send1(p);
+		struct hk_pkt a = recv1(); /* the ack */
+		uint64_t s1 = seen_spins;
+		hk_kan_free1(hk_pkt_pack(a));
+		if (seen_ticks != t0)
+			continue; /* a tick between send and receipt may hand the core to the spinner */
+		judged++;
+		passed += s1 == s0;
+	}
+	stop_spin = 1;
+	hk_thread_join(sp);
+	hk_thread_join(rx);
+	printf("kantest: direct: %lu of %lu tick-free rounds ran the receiver before the spinner\n",
+	       passed, judged);
+	return judged >= n / 2 && passed == judged ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		hk_fail("usage: kantest ROLE [PEER] [N]");
 	const char *role = argv[1];
-	if (argc > 2 && strcmp(role, "slow") && hk_kan_addr_of(argv[2], 0, &peer))
+	if (argc > 2 && strcmp(role, "slow") && strcmp(role, "direct") &&
+	    hk_kan_addr_of(argv[2], 0, &peer))
 		hk_fail("%s: no process named %s", role, argv[2]);
 	unsigned long n = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
 	if (!strcmp(role, "ping"))
@@ -319,5 +396,7 @@ int main(int argc, char **argv)
 		return wild();
 	if (!strcmp(role, "catch"))
 		return catch_one();
+	if (!strcmp(role, "direct"))
+		return direct(strtoul(argv[2], NULL, 10));
 	hk_fail("unknown role %s", role);
 }
