@@ -31,6 +31,7 @@
 #include <kan/ipv6.h>
 #include <kan/notify.h>
 #include <kan/pool.h>
+#include <kan/udp.h>
 #include <string.h>
 
 #define NLEAF    (HK_PKT_SLOTS / ARCH_PT_LEAF_PAGES)
@@ -825,32 +826,9 @@ int kan_ep_info(uint32_t h, int32_t *pid, struct hk_addr *a)
 
 /* --- packets from the kernel ------------------------------------------------ */
 
-/* Write IPv6 + UDP headers (48 bytes) in front of the len-byte payload at ip + 48. */
-static void kernel_udp(uint8_t *ip, const struct hk_addr *dst, uint16_t port, size_t len)
-{
-	size_t ulen = 8 + len;
-	ip[0] = 0x60;
-	ip[1] = ip[2] = ip[3] = 0;
-	ip[4] = (uint8_t)(ulen >> 8);
-	ip[5] = (uint8_t)ulen;
-	ip[6] = 17; /* UDP */
-	ip[7] = 64;
-	memcpy(ip + 8, &kaddr, 16);
-	memcpy(ip + 24, dst, 16);
-	uint8_t *u = ip + 40;
-	u[0] = u[2] = (uint8_t)(port >> 8);
-	u[1] = u[3] = (uint8_t)port;
-	u[4] = (uint8_t)(ulen >> 8);
-	u[5] = (uint8_t)ulen;
-	u[6] = u[7] = 0;
-	uint16_t sum = kan_l4_checksum(&kaddr, dst, 17, u, ulen);
-	u[6] = (uint8_t)(sum >> 8);
-	u[7] = (uint8_t)sum;
-}
-
 int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
 {
-	if (h >= HK_KAN_MAX_EPS || len > HK_PKT_SIZE - HK_PKT_HEADROOM - 48)
+	if (h >= HK_KAN_MAX_EPS || len > HK_PKT_SIZE - HK_PKT_HEADROOM - KAN_UDP_OFF)
 		return -HK_EINVAL;
 	struct kan_ep *ep = &eps[h];
 	if (ck_pr_load_32(&ep->state) != KAN_EP_OPEN)
@@ -863,15 +841,16 @@ int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
 	}
 	uint8_t *page = page_kva(idx);
 	memset(page, 0, PAGE_SIZE); /* never show a page's previous holder */
-	memcpy(page + HK_PKT_HEADROOM + 48, payload, len);
-	kernel_udp(page + HK_PKT_HEADROOM, &dst, port, len);
+	memcpy(page + HK_PKT_HEADROOM + KAN_UDP_OFF, payload, len);
+	kan_udp_build(page + HK_PKT_HEADROOM, HK_PKT_SIZE - HK_PKT_HEADROOM, &kaddr, &dst, port, port,
+	              len);
 	pool.meta[idx].off = HK_PKT_HEADROOM;
-	pool.meta[idx].len = (uint16_t)(48 + len);
+	pool.meta[idx].len = (uint16_t)(KAN_UDP_OFF + len);
 	if (kan_pg_send(&pool, idx, KAN_KERNEL_PID))
 		panic("kan: kernel page %u not held", idx);
 	pool.meta[idx].charge = KAN_KERNEL_PID;
 	count(&node_c.pkts_out, 1);
-	count(&node_c.bytes_out, 48 + len);
+	count(&node_c.bytes_out, KAN_UDP_OFF + len);
 	int rc = enqueue(h, &dst, idx);
 	if (rc > 0)
 		this_cpu()->need_resched = 1;

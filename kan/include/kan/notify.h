@@ -20,6 +20,7 @@
  *
  * Header-only so the kernel, userlib and host tests share one definition.
  */
+#include <kan/wire.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,28 +45,6 @@ struct kan_irq_msg {
 	uint64_t count;
 };
 
-static inline void kan_put_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static inline void kan_put_be64(uint8_t *p, uint64_t v)
-{
-	kan_put_be32(p, (uint32_t)(v >> 32));
-	kan_put_be32(p + 4, (uint32_t)v);
-}
-
-static inline uint32_t kan_get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t kan_get_be64(const uint8_t *p)
-{
-	return (uint64_t)kan_get_be32(p) << 32 | kan_get_be32(p + 4);
-}
-
 static inline void kan_notify_header(uint8_t *p, uint8_t type)
 {
 	p[0] = KAN_NOTIFY_VERSION;
@@ -83,21 +62,21 @@ static inline int kan_notify_check(const uint8_t *p, size_t len, uint8_t type, s
 static inline void kan_timer_msg_encode(uint8_t *p, const struct kan_timer_msg *m)
 {
 	kan_notify_header(p, KAN_NOTIFY_TIMER);
-	kan_put_be32(p + 4, m->timer);
-	kan_put_be64(p + 8, m->due_us);
-	kan_put_be64(p + 16, m->fired_us);
-	kan_put_be32(p + 24, m->missed);
-	kan_put_be32(p + 28, 0);
+	kan_put32(p + 4, m->timer);
+	kan_put64(p + 8, m->due_us);
+	kan_put64(p + 16, m->fired_us);
+	kan_put32(p + 24, m->missed);
+	kan_put32(p + 28, 0);
 }
 
 static inline int kan_timer_msg_decode(const uint8_t *p, size_t len, struct kan_timer_msg *m)
 {
-	if (kan_notify_check(p, len, KAN_NOTIFY_TIMER, KAN_TIMER_MSG_LEN) || kan_get_be32(p + 28))
+	if (kan_notify_check(p, len, KAN_NOTIFY_TIMER, KAN_TIMER_MSG_LEN) || kan_get32(p + 28))
 		return -1;
-	m->timer = kan_get_be32(p + 4);
-	m->due_us = kan_get_be64(p + 8);
-	m->fired_us = kan_get_be64(p + 16);
-	m->missed = kan_get_be32(p + 24);
+	m->timer = kan_get32(p + 4);
+	m->due_us = kan_get64(p + 8);
+	m->fired_us = kan_get64(p + 16);
+	m->missed = kan_get32(p + 24);
 	return 0;
 }
 
@@ -105,19 +84,19 @@ static inline int kan_timer_msg_decode(const uint8_t *p, size_t len, struct kan_
 static inline void kan_irq_msg_encode(uint8_t *p, const struct kan_irq_msg *m)
 {
 	kan_notify_header(p, KAN_NOTIFY_IRQ);
-	kan_put_be32(p + 4, m->irq);
-	kan_put_be32(p + 8, m->intid);
-	kan_put_be64(p + 12, m->count);
-	kan_put_be32(p + 20, 0);
+	kan_put32(p + 4, m->irq);
+	kan_put32(p + 8, m->intid);
+	kan_put64(p + 12, m->count);
+	kan_put32(p + 20, 0);
 }
 
 static inline int kan_irq_msg_decode(const uint8_t *p, size_t len, struct kan_irq_msg *m)
 {
-	if (kan_notify_check(p, len, KAN_NOTIFY_IRQ, KAN_IRQ_MSG_LEN) || kan_get_be32(p + 20))
+	if (kan_notify_check(p, len, KAN_NOTIFY_IRQ, KAN_IRQ_MSG_LEN) || kan_get32(p + 20))
 		return -1;
-	m->irq = kan_get_be32(p + 4);
-	m->intid = kan_get_be32(p + 8);
-	m->count = kan_get_be64(p + 12);
+	m->irq = kan_get32(p + 4);
+	m->intid = kan_get32(p + 8);
+	m->count = kan_get64(p + 12);
 	return 0;
 }
 
