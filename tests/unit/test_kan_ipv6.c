@@ -26,22 +26,7 @@
 #include <hekate/kan.h>
 #include <kan/ipv6.h>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#endif
-#ifdef HAVE_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   __asan_poison_memory_region((p), (n))
-#define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "kan_ref.h" /* POISON/UNPOISON, ref_csum */
 
 #define PAGE HK_PKT_SIZE
 
@@ -842,31 +827,6 @@ static void test_addr_format_truncates(void **state)
 
 /* ---- kan_l4_checksum ---------------------------------------------------- */
 
-/* Reference: build the pseudo-header and data as one byte string, sum it as
- * 16-bit big-endian words (zero pad), fold, complement. */
-static uint16_t ref_checksum(const struct hk_addr *src, const struct hk_addr *dst, uint8_t proto,
-                             const uint8_t *data, size_t len)
-{
-	size_t n = 40 + len + 1;
-	uint8_t *b = calloc(1, n);
-	memcpy(b, src->b, 16);
-	memcpy(b + 16, dst->b, 16);
-	b[32] = (uint8_t)(len >> 24);
-	b[33] = (uint8_t)(len >> 16);
-	b[34] = (uint8_t)(len >> 8);
-	b[35] = (uint8_t)len;
-	b[39] = proto;
-	if (len)
-		memcpy(b + 40, data, len);
-	uint64_t s = 0;
-	for (size_t i = 0; i < 40 + len; i += 2)
-		s += (uint64_t)b[i] * 256u + b[i + 1]; /* b[40+len] is the zero pad */
-	free(b);
-	while (s > 0xffff)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)(~s & 0xffff);
-}
-
 static void test_l4_checksum(void **state)
 {
 	(void)state;
@@ -878,7 +838,7 @@ static void test_l4_checksum(void **state)
 	uint8_t icmp[] = {0x80, 0, 0, 0, 0x12, 0x34, 0, 1, 'h', 'i', '!'};
 	uint16_t c = kan_l4_checksum(&s1, &d1, 58, icmp, sizeof(icmp));
 	assert_int_equal(c, 0x3653);
-	assert_int_equal(c, ref_checksum(&s1, &d1, 58, icmp, sizeof(icmp)));
+	assert_int_equal(c, ref_csum(&s1, &d1, 58, icmp, sizeof(icmp)));
 	icmp[2] = (uint8_t)(c >> 8);
 	icmp[3] = (uint8_t)c;
 	assert_int_equal(kan_l4_checksum(&s1, &d1, 58, icmp, sizeof(icmp)), 0);
@@ -915,7 +875,7 @@ static void test_l4_checksum(void **state)
 		uint8_t *exact = malloc(len ? len : 1); /* ASan: no read past len */
 		memcpy(exact, data, len);
 		assert_int_equal(kan_l4_checksum(&s, &d, proto, exact, len),
-		                 ref_checksum(&s, &d, proto, data, len));
+		                 ref_csum(&s, &d, proto, data, len));
 		/* fill a checksum field (bytes 2..3 for ICMPv6, 6..7 for UDP) and verify */
 		size_t at = proto == 58 ? 2 : 6;
 		if (len >= at + 2) {
@@ -933,7 +893,7 @@ static void test_l4_checksum(void **state)
 	memset(data, 0xff, sizeof(data));
 	for (size_t len = PAGE - 41; len <= PAGE - 40; len++)
 		assert_int_equal(kan_l4_checksum(&ones, &ones, 0xff, data, len),
-		                 ref_checksum(&ones, &ones, 0xff, data, len));
+		                 ref_csum(&ones, &ones, 0xff, data, len));
 	/* beyond 16 bits of length (not a page's packet, but the contract has no limit) */
 	{
 		size_t big = 70001;
@@ -941,9 +901,9 @@ static void test_l4_checksum(void **state)
 		for (size_t i = 0; i < big; i++)
 			b[i] = (uint8_t)rnd();
 		assert_int_equal(kan_l4_checksum(&ones, &s1, 17, b, big),
-		                 ref_checksum(&ones, &s1, 17, b, big));
+		                 ref_csum(&ones, &s1, 17, b, big));
 		assert_int_equal(kan_l4_checksum(&ones, &s1, 17, b, 65536),
-		                 ref_checksum(&ones, &s1, 17, b, 65536));
+		                 ref_csum(&ones, &s1, 17, b, 65536));
 		free(b);
 	}
 	memset(data, 0, sizeof(data));
