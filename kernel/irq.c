@@ -16,7 +16,7 @@
  * Locking: irq_lock guards binds[], slot_of[] and the changes of npending.
  * It is taken with interrupts masked and no other lock held (system calls,
  * the device interrupt, the tick, process exit). Packets are sent under it
- * (kan_kernel_send takes the KAN's locks, then cpu->lock), so irq_lock
+ * (kan_kernel_send_owned takes the KAN's locks, then cpu->lock), so irq_lock
  * comes before all of those; it also serialises the arch_irq_line_* calls
  * that reconfigure a line.
  */
@@ -57,17 +57,20 @@ static void set_pending(struct irq_binding *b, int on)
 /* irq_lock held. Queue b's packet, or leave it pending if the KAN cannot take it now. */
 static void deliver(struct irq_binding *b)
 {
-	if (!kan_ep_owned(b->proc, b->ep)) {
+	struct kan_irq_msg m = {.irq = b->grant, .intid = b->intid, .count = b->count};
+	uint8_t msg[KAN_IRQ_MSG_LEN];
+	kan_irq_msg_encode(msg, &m);
+	/* ownership checked under the binder's window lock, which kan_close takes:
+	 * a handle closed and bound again by another process never gets this */
+	int rc = kan_kernel_send_owned(b->proc, b->ep, KAN_PORT_IRQ, msg, sizeof(msg));
+	if (rc == -HK_ENOENT) {
 		/* The process closed the endpoint: nobody to tell. The line stays
 		 * masked; a bind to another endpoint replaces this binding. */
 		orphaned++;
 		set_pending(b, 0);
 		return;
 	}
-	struct kan_irq_msg m = {.irq = b->grant, .intid = b->intid, .count = b->count};
-	uint8_t msg[KAN_IRQ_MSG_LEN];
-	kan_irq_msg_encode(msg, &m);
-	set_pending(b, kan_kernel_send(b->ep, KAN_PORT_IRQ, msg, sizeof(msg)) != 0);
+	set_pending(b, rc != 0);
 }
 
 /* irq_lock held. Forget b; its line is left as it is (the caller masks or reroutes it). */
