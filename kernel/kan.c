@@ -494,33 +494,47 @@ static int64_t source_ep(struct proc *p, const struct hk_addr *src)
 }
 
 /*
- * Queue page idx on endpoint h, which a lookup found for address dst, or
- * (dst NULL) which was the uplink: 1 if a waiter was woken on this CPU,
- * else 0, or the drop's error (the page was dropped and counted).
+ * Queue pages idx[0..n) on endpoint h, all routed there for address to (or,
+ * to NULL, as the uplink), under one hold of its lock with one wake-up.
+ * Those the ring refuses are dropped and counted. 1 if a waiter on this
+ * CPU was woken, else 0; the refusal's error if any page was dropped.
  */
-static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
+static inline __attribute__((always_inline)) int enqueue_run(uint32_t h, const struct hk_addr *to,
+                                                           const uint32_t *idx, unsigned n)
 {
 	struct kan_ep *ep = &eps[h];
-	int rc, here = 0;
+	unsigned pushed = 0, refused = 0;
+	int here = 0, rc = 0;
 	ck_spinlock_fas_lock(&ep->lock);
-	/* kan_close withdraws the address or the uplink before it takes ep->lock */
-	if (dst ? !kan_addr_eq(&ep->addr, dst) : ck_pr_load_32((uint32_t *)&uplink_ep) != h) {
-		rc = -HK_ENOENT; /* closed and reused since the lookup */
-		count(&ep->c.drops[HK_DROP_CLOSED], 1);
-	} else {
-		rc = kan_ep_push(ep, idx);
+	if (to ? !kan_addr_eq(&ep->addr, to) : ck_pr_load_32((uint32_t *)&uplink_ep) != h)
+		rc = -HK_ENOENT; /* closed (and maybe reused) since the lookup */
+	while (!rc && pushed < n) {
+		rc = kan_ep_push(ep, idx[pushed]);
+		refused = rc != 0; /* kan_ep_push counted it on the endpoint */
+		pushed += !rc;
 	}
-	struct thread *w = rc ? NULL : ep->waiter;
+	/* the rest of the run is dropped for the same reason: a ring keeps order,
+	 * so nothing after a refusal may go in */
+	enum hk_drop why = rc == -HK_ENOBUFS ? HK_DROP_RING_FULL : HK_DROP_CLOSED;
+	if (pushed < n)
+		count(&ep->c.drops[why], n - pushed - refused);
+	struct thread *w = pushed ? ep->waiter : NULL;
 	if (w) {
 		ep->waiter = NULL;
 		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
 	}
 	ck_spinlock_fas_unlock(&ep->lock);
-	if (rc) {
-		count(&node_c.drops[rc == -HK_ENOBUFS ? HK_DROP_RING_FULL : HK_DROP_CLOSED], 1);
-		drop_queued(idx);
+	for (unsigned i = pushed; i < n; i++) {
+		count(&node_c.drops[why], 1);
+		drop_queued(idx[i]);
 	}
-	return rc ? rc : here;
+	return pushed < n ? rc : here;
+}
+
+/* One page: enqueue_run of one. */
+static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
+{
+	return enqueue_run(h, dst, &idx, 1);
 }
 
 /*
@@ -730,43 +744,6 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 }
 
 /*
- * Queue pages idx[0..n) on endpoint h, all routed there for address to (or,
- * to NULL, as the uplink), under one hold of its lock with one wake-up.
- * Those the ring refuses are dropped and counted. 1 if a waiter on this
- * CPU was woken.
- */
-static int enqueue_run(uint32_t h, const struct hk_addr *to, const uint32_t *idx, unsigned n)
-{
-	struct kan_ep *ep = &eps[h];
-	unsigned pushed = 0, refused = 0;
-	int here = 0, rc = 0;
-	ck_spinlock_fas_lock(&ep->lock);
-	if (to ? !kan_addr_eq(&ep->addr, to) : ck_pr_load_32((uint32_t *)&uplink_ep) != h)
-		rc = -HK_ENOENT; /* closed (and maybe reused) since the lookup */
-	while (!rc && pushed < n) {
-		rc = kan_ep_push(ep, idx[pushed]);
-		refused = rc != 0; /* kan_ep_push counted it on the endpoint */
-		pushed += !rc;
-	}
-	/* the rest of the run is dropped for the same reason: a ring keeps order,
-	 * so nothing after a refusal may go in */
-	enum hk_drop why = rc == -HK_ENOBUFS ? HK_DROP_RING_FULL : HK_DROP_CLOSED;
-	if (pushed < n)
-		count(&ep->c.drops[why], n - pushed - refused);
-	struct thread *w = pushed ? ep->waiter : NULL;
-	if (w) {
-		ep->waiter = NULL;
-		here = sched_wake_direct(w) && w->cpu == arch_cpu_id();
-	}
-	ck_spinlock_fas_unlock(&ep->lock);
-	for (unsigned i = pushed; i < n; i++) {
-		count(&node_c.drops[why], 1);
-		drop_queued(idx[i]);
-	}
-	return here;
-}
-
-/*
  * A vector of packets: every one is taken under one hold of p's window lock,
  * then consecutive packets to the same endpoint are queued together. Stops
  * at the first refusal: the count sent before it, or its error if none.
@@ -801,7 +778,7 @@ int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
 		const struct hk_addr *to = kan_hdr_dst(page_kva(t[i].idx) + pool.meta[t[i].idx].off);
 		for (unsigned j = i; j < k && dst[j] == dst[i] && t[j].up == t[i].up; j++)
 			run[m++] = t[j].idx;
-		here |= enqueue_run((uint32_t)dst[i], t[i].up ? NULL : to, run, m);
+		here |= enqueue_run((uint32_t)dst[i], t[i].up ? NULL : to, run, m) > 0;
 		i += m;
 	}
 	if (here)

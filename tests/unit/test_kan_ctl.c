@@ -1017,6 +1017,37 @@ static void test_resp_truncations(void **state)
 
 /* ---- mutation loops ----------------------------------------------------- */
 
+/*
+ * 1-3 random mutations of p[0..*n) (capacity cap): flip a bit, write a small
+ * value (0..5, only below small_upto), truncate, append, or overwrite a byte.
+ */
+static void mutate(uint8_t *p, size_t *n, size_t cap, size_t small_upto)
+{
+	unsigned muts = 1 + rndn(3);
+	for (unsigned m = 0; m < muts; m++) {
+		unsigned at = rndn((unsigned)*n + 1);
+		switch (rndn(5)) {
+		case 0:
+			if (at < *n)
+				p[at] ^= (uint8_t)(1u << rndn(8));
+			break;
+		case 1:
+			if (at < *n && at < small_upto)
+				p[at] = (uint8_t)rndn(6);
+			break;
+		case 2: *n = rndn((unsigned)*n + 1); break;
+		case 3:
+			if (*n < cap)
+				p[(*n)++] = (uint8_t)rnd();
+			break;
+		default:
+			if (at < *n)
+				p[at] = (uint8_t)rnd();
+			break;
+		}
+	}
+}
+
 static void test_req_mutations(void **state)
 {
 	(void)state;
@@ -1037,30 +1068,7 @@ static void test_req_mutations(void **state)
 		default: r = req_simple(KAN_CTL_KILL, (uint32_t)rnd(), (uint32_t)rnd()); break;
 		}
 		size_t n = kan_ctl_req_encode(&r, p, sizeof(p));
-		unsigned muts = 1 + rndn(3);
-		for (unsigned m = 0; m < muts; m++) {
-			unsigned at = rndn((unsigned)n + 1);
-			switch (rndn(5)) {
-			case 0:
-				if (at < n)
-					p[at] ^= (uint8_t)(1u << rndn(8));
-				break;
-			case 1:
-				if (at < n)
-					p[at] = (uint8_t)rndn(
-					    6); /* small values: valid ops, kinds, NULs */
-				break;
-			case 2: n = rndn((unsigned)n + 1); break;
-			case 3:
-				if (n < sizeof(p))
-					p[n++] = (uint8_t)rnd();
-				break;
-			default:
-				if (at < n)
-					p[at] = (uint8_t)rnd();
-				break;
-			}
-		}
+		mutate(p, &n, sizeof(p), sizeof(p)); /* small values anywhere: ops, kinds, NULs */
 		struct kan_ctl_req d;
 		int want = ref_req_class(p, n);
 		seen[want]++;
@@ -1083,29 +1091,7 @@ static void test_resp_mutations(void **state)
 	for (int it = 0; it < 60000; it++) {
 		uint8_t p[KAN_CTL_MAX + 8];
 		size_t n = some_response((unsigned)rnd(), p, KAN_CTL_MAX);
-		unsigned muts = 1 + rndn(3);
-		for (unsigned m = 0; m < muts; m++) {
-			unsigned at = rndn((unsigned)n + 1);
-			switch (rndn(5)) {
-			case 0:
-				if (at < n)
-					p[at] ^= (uint8_t)(1u << rndn(8));
-				break;
-			case 1:
-				if (at < n && at < 16)
-					p[at] = (uint8_t)rndn(6); /* header and counts */
-				break;
-			case 2: n = rndn((unsigned)n + 1); break;
-			case 3:
-				if (n < sizeof(p))
-					p[n++] = (uint8_t)rnd();
-				break;
-			default:
-				if (at < n)
-					p[at] = (uint8_t)rnd();
-				break;
-			}
-		}
+		mutate(p, &n, sizeof(p), 16); /* small values in the header and counts */
 		struct kan_ctl_resp d;
 		int want = ref_resp_class(p, n);
 		seen[want]++;
