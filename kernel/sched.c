@@ -2,6 +2,8 @@
 /*
  * The scheduler: one FIFO run queue per CPU, round robin with a one-tick
  * time slice for ordinary threads, cooperative yield, and claimed cores.
+ * The one exception to FIFO order: a KAN receiver woken on the sender's
+ * CPU goes first (sched_wake_direct), the KAN's direct switch.
  *
  * A thread that claims its CPU is the only thread placed there (placement
  * skips claimed CPUs) and runs with that CPU's tick masked, so nothing
@@ -19,7 +21,6 @@
 
 struct cpu cpus[ARCH_MAX_CPUS];
 unsigned ncpus_online;
-
 
 uint64_t time_us(void)
 {
