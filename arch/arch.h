@@ -226,6 +226,7 @@ void arch_tlb_flush_page(uint64_t va, unsigned asid, int local);
 
 /* --- MMIO ------------------------------------------------------------ */
 uint32_t arch_mmio_read32(uint64_t pa);
+void arch_mmio_write32(uint64_t pa, uint32_t v);
 
 /* --- self-test hooks: deliberately fault in a specific way ----------- */
 void arch_trigger_undefined(void);

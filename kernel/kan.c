@@ -186,6 +186,22 @@ static int64_t slot_page(struct kan_proc *kp, struct hk_pkt d, int *ro)
 	return (kp->page[d.slot] & ~SLOT_RO) - 1;
 }
 
+/* Only pages the caller may write: a shared read-only page is others' too. */
+int kan_dma_addrs(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t *pa)
+{
+	struct kan_proc *kp = p->kan;
+	int rc = 0, ro;
+	ck_spinlock_fas_lock(&kp->lock);
+	for (unsigned i = 0; i < n && !rc; i++) {
+		int64_t idx = slot_page(kp, d[i], &ro);
+		rc = idx < 0 || ro ? -HK_EINVAL : 0;
+		if (!rc)
+			pa[i] = page_pa((uint32_t)idx);
+	}
+	ck_spinlock_fas_unlock(&kp->lock);
+	return rc;
+}
+
 /* --- processes ------------------------------------------------------------ */
 
 int kan_proc_init(struct proc *p, const struct kan_limits *lim)
@@ -221,6 +237,7 @@ int kan_proc_init(struct proc *p, const struct kan_limits *lim)
 			return -HK_EBUSY;
 		kp->uplink = 1;
 	}
+	kp->forward = lim->uplink || lim->forward;
 	return 0;
 }
 
@@ -478,7 +495,8 @@ static int64_t route(const struct hk_addr *dst, int *up)
 	return u;
 }
 
-/* The source must be an address p has bound, or any off-prefix address if p is the uplink. */
+/* The source must be an address p has bound, or any off-prefix address if p
+ * forwards (the uplink, a pipeline stage). */
 static int64_t source_ep(struct proc *p, const struct hk_addr *src)
 {
 	uint32_t h;
@@ -486,7 +504,7 @@ static int64_t source_ep(struct proc *p, const struct hk_addr *src)
 	if (kan_addr_eq(src, &eps[kp->primary].addr)) /* the usual case; the primary never closes */
 		return kp->primary;
 	if (!kan_addr_in_prefix(src, &prefix))
-		return kp->uplink ? (int64_t)NO_EP : -1;
+		return kp->forward ? (int64_t)NO_EP : -1;
 	if (kan_atab_lookup(&atab, src, &h) || ck_pr_load_32((uint32_t *)&eps[h].owner) !=
 	                                           (uint32_t)p->pid)
 		return -1;
@@ -580,7 +598,15 @@ struct taken {
 	uint32_t idx;
 	int64_t back; /* the sender's endpoint its source names, or NO_EP (uplink, off-prefix) */
 	int up;       /* routed to the uplink */
+	int via;      /* routed to hop (HK_SEND_VIA), not to its destination */
+	struct hk_addr hop;
 };
+
+/* The address t was routed by: its next hop, or its destination. */
+static inline const struct hk_addr *taken_to(const struct taken *t)
+{
+	return t->via ? &t->hop : kan_hdr_dst(page_kva(t->idx) + pool.meta[t->idx].off);
+}
 
 /*
  * Check and route one packet, then take it out of p's window. Returns the
@@ -589,7 +615,7 @@ struct taken {
  * error with the packet left where it was. kp->lock held.
  */
 static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct hk_pkt d,
-                                                          struct taken *t,
+                                                          uint64_t flags, struct taken *t,
                                                           struct route_memo *memo)
 {
 	struct kan_proc *kp = p->kan;
@@ -611,6 +637,12 @@ static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct
 		return -HK_ESPOOF;
 	}
 	const struct hk_addr *to = kan_hdr_dst(ip);
+	t->via = !!(flags & HK_SEND_VIA);
+	if (t->via) { /* always in the prefix, never the kernel's ::1 nor a group */
+		t->hop = kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + (d.ep >> 8)) << 16 |
+		                                    (d.ep & 0xffu));
+		to = &t->hop;
+	}
 	int64_t dst;
 	if (memo->valid && kan_addr_eq(to, &memo->to)) {
 		dst = memo->dst;
@@ -715,7 +747,7 @@ static int deliver1(struct proc *p, const struct taken *t, int64_t dst, uint64_t
 {
 	if (dst == KAN_TO_KERNEL)
 		return to_kernel(p, t, flags);
-	const struct hk_addr *to = kan_hdr_dst(page_kva(t->idx) + pool.meta[t->idx].off);
+	const struct hk_addr *to = taken_to(t);
 	if (dst == KAN_UNROUTED)
 		return bounce(p, t, flags,
 		              kan_addr_in_prefix(to, &prefix) ? KAN_UNREACH_ADDR : KAN_UNREACH_NO_ROUTE);
@@ -731,10 +763,10 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 	struct kan_proc *kp = p->kan;
 	struct taken t;
 	struct route_memo memo = {.valid = 0};
-	if (flags & ~(uint64_t)HK_SEND_ERRORS)
+	if (flags & ~(uint64_t)HK_SEND_FLAGS)
 		return -HK_EINVAL;
 	ck_spinlock_fas_lock(&kp->lock);
-	int64_t dst = take(p, d, &t, &memo);
+	int64_t dst = take(p, d, flags, &t, &memo);
 	ck_spinlock_fas_unlock(&kp->lock);
 	if (dst < 0 && dst != KAN_TO_KERNEL && dst != KAN_UNROUTED)
 		return (int)dst;
@@ -757,11 +789,11 @@ int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
 	struct route_memo memo = {.valid = 0};
 	unsigned k = 0, i = 0;
 	int rc = 0, here = 0;
-	if (flags & ~(uint64_t)HK_SEND_ERRORS)
+	if (flags & ~(uint64_t)HK_SEND_FLAGS)
 		return -HK_EINVAL;
 	ck_spinlock_fas_lock(&kp->lock);
 	for (; k < n && k < HK_KAN_BATCH; k++) {
-		dst[k] = take(p, d[k], &t[k], &memo);
+		dst[k] = take(p, d[k], flags, &t[k], &memo);
 		if (dst[k] < 0 && dst[k] != KAN_TO_KERNEL && dst[k] != KAN_UNROUTED) {
 			rc = (int)dst[k];
 			break;
@@ -775,7 +807,7 @@ int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
 			continue;
 		}
 		unsigned m = 0;
-		const struct hk_addr *to = kan_hdr_dst(page_kva(t[i].idx) + pool.meta[t[i].idx].off);
+		const struct hk_addr *to = taken_to(&t[i]);
 		for (unsigned j = i; j < k && dst[j] == dst[i] && t[j].up == t[i].up; j++)
 			run[m++] = t[j].idx;
 		here |= enqueue_run((uint32_t)dst[i], t[i].up ? NULL : to, run, m) > 0;

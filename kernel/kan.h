@@ -23,6 +23,7 @@ struct kan_proc {
 	uint32_t quota, held, nfree, max_eps, neps;
 	uint32_t primary; /* handle of the endpoint bound at spawn */
 	int uplink;
+	int forward; /* may send from off-prefix sources (kan_limits) */
 	uint16_t ep_head;      /* its endpoints (list under bind_lock) */
 	uint64_t acct;         /* pid24 << 32 | pages in flight (atomic) */
 	uint64_t *leaf[HK_PKT_SLOTS / ARCH_PT_LEAF_PAGES];
@@ -33,7 +34,8 @@ struct kan_proc {
 
 struct kan_limits {
 	uint32_t quota, max_eps;
-	int uplink;
+	int uplink;  /* receives off-prefix traffic; may send from off-prefix sources */
+	int forward; /* may send from off-prefix sources (a pipeline stage) */
 };
 
 union kan_stat_out {
@@ -48,6 +50,9 @@ void kan_proc_exit(struct proc *p);
 void kan_proc_fault(struct proc *p);
 
 int kan_bind(struct proc *p, uint64_t n, uint64_t depth);
+/* The physical page address of each of d[0..n) (n <= HK_KAN_BATCH), all
+ * slots p holds read-write; else -HK_EINVAL and pa untouched. */
+int kan_dma_addrs(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t *pa);
 /* A new endpoint of p that receives what is sent to multicast address group. */
 int kan_join(struct proc *p, const struct hk_addr *group, uint64_t depth);
 int kan_close(struct proc *p, uint64_t h);

@@ -62,12 +62,13 @@ enum key {
 	K_KAN_QUOTA,
 	K_KAN_EPS,
 	K_UPLINK,
+	K_FORWARD,
 	K_COUNT,
 };
 
 static const char *const key_names[K_COUNT] = {
     "bin", "args", "cores", "claim", "restart", "max-restarts", "device", "expect", "supervisor",
-    "kan-quota", "kan-endpoints", "uplink",
+    "kan-quota", "kan-endpoints", "uplink", "forward",
 };
 
 /*
@@ -250,19 +251,18 @@ static int copy_value(const struct ctx *c, const struct tok *t, char *dst, size_
 	return 0;
 }
 
-static int set_name(const struct ctx *c, struct man_proc *p, const struct tok *t)
+static int set_name(const struct ctx *c, char *dst, const char *what, const struct tok *t)
 {
 	if (t->keylen >= MAN_NAME_MAX)
-		return fail(c, HK_EBADMAN, "process name '%s' is %zu bytes, at most %d",
+		return fail(c, HK_EBADMAN, "%s name '%s' is %zu bytes, at most %d", what,
 		            show(c, 0, t->key, t->keylen), t->keylen, MAN_NAME_MAX - 1);
 	for (size_t i = 0; i < t->keylen; i++) {
 		if (!is_name_char(t->key[i]))
-			return fail(c, HK_EBADMAN,
-			            "process name '%s' has a character outside [A-Za-z0-9_.-]",
-			            show(c, 0, t->key, t->keylen));
+			return fail(c, HK_EBADMAN, "%s name '%s' has a character outside [A-Za-z0-9_.-]",
+			            what, show(c, 0, t->key, t->keylen));
 	}
-	memcpy(p->name, t->key, t->keylen);
-	p->name[t->keylen] = '\0';
+	memcpy(dst, t->key, t->keylen);
+	dst[t->keylen] = '\0';
 	return 0;
 }
 
@@ -395,6 +395,7 @@ static int apply_key(const struct ctx *c, struct man_proc *p, enum key k, const 
 	case K_DEVICE: return add_device(c, p, t);
 	case K_SUPERVISOR: p->supervisor = 1; return 0;
 	case K_UPLINK: p->uplink = 1; return 0;
+	case K_FORWARD: p->forward = 1; return 0;
 	case K_KAN_QUOTA:
 		rc = num_value(c, t, HK_PKT_SLOTS, &v);
 		if (!rc && !v)
@@ -436,7 +437,7 @@ static int proc_key(const struct ctx *c, struct man_proc *p, const struct tok *t
 	}
 	if (k < 0)
 		return fail(c, HK_EBADMAN, "unknown key '%s'", show(c, 0, t->key, t->keylen));
-	int bare = k == K_SUPERVISOR || k == K_UPLINK;
+	int bare = k == K_SUPERVISOR || k == K_UPLINK || k == K_FORWARD;
 	if (bare && t->has_val)
 		return fail(c, HK_EBADMAN, "'%s' takes no value", key_names[k]);
 	if (!bare && !t->has_val)
@@ -523,13 +524,14 @@ static int parse_proc(const struct ctx *c, struct lcur *lc)
 	struct man_proc *p = &m->procs[m->nprocs];
 	memset(p, 0, sizeof(*p));
 	p->claim = -1;
+	p->pipe = p->pipe_next = p->pipe_first = -1;
 	p->line = c->line;
 	rc = next_token(c, lc, &t);
 	if (rc < 0)
 		return rc;
 	if (rc == 0 || t.has_val)
 		return fail(c, HK_EBADMAN, "proc needs a NAME before its keys");
-	rc = set_name(c, p, &t);
+	rc = set_name(c, p->name, "process", &t);
 	while (!rc && (rc = next_token(c, lc, &t)) == 1)
 		rc = proc_key(c, p, &t, &seen);
 	if (rc)
@@ -597,6 +599,98 @@ static int parse_set(const struct ctx *c, struct lcur *lc)
 	return 0;
 }
 
+/* The entry named s[0..n) among the processes declared so far, or -1. */
+static int find_declared(const struct manifest *m, const char *s, size_t n)
+{
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (eq(s, n, m->procs[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* One stage name s[0..n) appended to pipeline pl; checks it may be a stage. */
+static int add_stage(const struct ctx *c, struct man_pipe *pl, const char *s, size_t n)
+{
+	struct manifest *m = c->m;
+	if (!n)
+		return fail(c, HK_EBADMAN, "pipeline '%s': empty stage name in stages=", pl->name);
+	if (pl->nstages == MAN_PIPE_MAX_STAGES)
+		return fail(c, HK_EBADMAN, "pipeline '%s': more than %d stages", pl->name,
+		            MAN_PIPE_MAX_STAGES);
+	int i = find_declared(m, s, n);
+	if (i < 0)
+		return fail(c, HK_EBADMAN,
+		            "pipeline '%s': unknown process '%s' (declare processes before the "
+		            "pipelines that use them)",
+		            pl->name, show(c, 1, s, n));
+	const struct man_proc *p = &m->procs[i];
+	if (p->pipe >= 0 || memchr(pl->stage, i, pl->nstages))
+		return fail(c, HK_EBADMAN, "pipeline '%s': process '%s' is already a stage of '%s'",
+		            pl->name, p->name, p->pipe >= 0 ? m->pipes[p->pipe].name : pl->name);
+	if (p->supervisor || p->uplink)
+		return fail(c, HK_EBADMAN, "pipeline '%s': '%s' is the %s and cannot be a stage",
+		            pl->name, p->name, p->supervisor ? "supervisor" : "uplink");
+	pl->stage[pl->nstages++] = (uint8_t)i;
+	return 0;
+}
+
+/* Link pl's stages: each forwards to the next; all but the last may forward wire sources. */
+static void link_stages(struct manifest *m, const struct man_pipe *pl, int index)
+{
+	for (unsigned k = 0; k < pl->nstages; k++) {
+		struct man_proc *p = &m->procs[pl->stage[k]];
+		p->pipe = index;
+		p->pipe_first = pl->stage[0];
+		p->pipe_next = k + 1 < pl->nstages ? pl->stage[k + 1] : -1;
+		if (k + 1 < pl->nstages)
+			p->forward = 1;
+	}
+}
+
+/* "pipeline NAME stages=A,B,..." */
+static int parse_pipeline(const struct ctx *c, struct lcur *lc)
+{
+	struct manifest *m = c->m;
+	struct tok t;
+	if (m->npipes >= MAN_MAX_PIPES)
+		return fail(c, HK_ETOOMANY, "more than %d pipelines", MAN_MAX_PIPES);
+	struct man_pipe *pl = &m->pipes[m->npipes];
+	memset(pl, 0, sizeof(*pl));
+	pl->line = c->line;
+	int rc = next_token(c, lc, &t);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || t.has_val)
+		return fail(c, HK_EBADMAN, "pipeline needs a NAME, then stages=A,B,...");
+	rc = set_name(c, pl->name, "pipeline", &t);
+	for (unsigned i = 0; !rc && i < m->npipes; i++)
+		if (!strcmp(m->pipes[i].name, pl->name))
+			rc = fail(c, HK_EBADMAN, "duplicate pipeline name '%s' (first on line %u)",
+			          pl->name, m->pipes[i].line);
+	if (rc)
+		return rc;
+	rc = next_token(c, lc, &t);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || !t.has_val || !eq(t.key, t.keylen, "stages"))
+		return fail(c, HK_EBADMAN, "pipeline '%s': expected stages=A,B,...", pl->name);
+	rc = 0;
+	for (size_t at = 0, end; !rc && at <= t.vallen; at = end + 1) {
+		const char *comma = memchr(t.val + at, ',', t.vallen - at);
+		end = comma ? (size_t)(comma - t.val) : t.vallen;
+		rc = add_stage(c, pl, t.val + at, end - at);
+	}
+	if (!rc && pl->nstages < 2)
+		rc = fail(c, HK_EBADMAN, "pipeline '%s': needs at least 2 stages", pl->name);
+	if (!rc && (rc = next_token(c, lc, &t)) == 1)
+		rc = fail(c, HK_EBADMAN, "pipeline '%s': unexpected '%s' after stages=", pl->name,
+		          show(c, 0, t.raw, t.rawlen));
+	if (rc)
+		return rc;
+	link_stages(m, pl, (int)m->npipes++);
+	return 0;
+}
+
 static int parse_line(const struct ctx *c, const char *s, size_t n)
 {
 	struct lcur lc = {s, n, 0};
@@ -612,7 +706,9 @@ static int parse_line(const struct ctx *c, const char *s, size_t n)
 		return parse_proc(c, &lc);
 	if (!t.has_val && eq(t.key, t.keylen, "set"))
 		return parse_set(c, &lc);
-	return fail(c, HK_EBADMAN, "unknown directive '%s' (expected proc or set)",
+	if (!t.has_val && eq(t.key, t.keylen, "pipeline"))
+		return parse_pipeline(c, &lc);
+	return fail(c, HK_EBADMAN, "unknown directive '%s' (expected proc, set or pipeline)",
 	            show(c, 0, t.raw, t.rawlen));
 }
 

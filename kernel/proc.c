@@ -198,6 +198,8 @@ static int grant_devices(struct proc *p, const struct man_proc *mp)
 		g->va = HK_DEVICE_BASE + ((uint64_t)i << 30) + (d->pa - g->pa);
 		g->irq = d->irq;
 		g->irq_flags = d->irq_flags;
+		g->dev_pa = d->pa;
+		g->dma = !strncmp(d->name, "virtio-", 7);
 		int rc = vm_map_device(p, g->va & ~(uint64_t)(PAGE_SIZE - 1), g->pa, g->size);
 		if (rc)
 			return rc;
@@ -222,7 +224,7 @@ static int load(struct proc *p, const struct man_proc *mp, struct thread **t0)
 	}
 	uint64_t sp = 0, argv = 0;
 	rc = vm_create(p);
-	struct kan_limits lim = {mp->kan_quota, mp->kan_eps, mp->uplink};
+	struct kan_limits lim = {mp->kan_quota, mp->kan_eps, mp->uplink, mp->forward};
 	if (!rc)
 		rc = kan_proc_init(p, &lim);
 	if (!rc)
@@ -367,11 +369,27 @@ static void supervisor_gone(const struct proc *p)
 	arch_exit(status);
 }
 
+/*
+ * Reset every bus-master device p was granted, so none writes into pages
+ * that are about to be freed and reused. A virtio device stops all DMA
+ * when 0 is written to its Status register (virtio 1.x, 4.2.2; the reset
+ * completes when the write does for virtio-mmio).
+ */
+#define VIRTIO_MMIO_STATUS 0x70 /* virtio-mmio Status register offset */
+
+static void stop_dma(struct proc *p)
+{
+	for (unsigned i = 0; i < p->ngrants; i++)
+		if (p->grants[i].dma)
+			arch_mmio_write32(p->grants[i].dev_pa + VIRTIO_MMIO_STATUS, 0);
+}
+
 /* Last thread reaped: free the address space, leave the exit record. */
 static void proc_finish(struct proc *p)
 {
 	uint64_t held = p->pages;
 	irq_proc_exit(p); /* before its endpoints close: no packet to a dead endpoint */
+	stop_dma(p);      /* before its pages go back to the pool (docs/dma.md) */
 	timer_proc_exit(p); /* likewise; its timers are gone when this returns */
 	kan_proc_exit(p);
 	vm_destroy(p);
@@ -480,6 +498,11 @@ int proc_info(unsigned index, struct hk_proc_info *out)
 	out->cores = mp->cores;
 	out->halt_when_done = (uint32_t)man->halt_when_done;
 	out->nprocs = man->nprocs;
+	out->pipe_next = mp->pipe_next;
+	out->pipe_first = mp->pipe_first;
+	out->flags = (mp->uplink ? HK_PI_UPLINK : 0) | (mp->forward ? HK_PI_FORWARD : 0);
+	if (mp->pipe >= 0)
+		memcpy(out->pipe, man->pipes[mp->pipe].name, sizeof(out->pipe));
 	lock();
 	struct proc *p = instance_of(index);
 	out->pid = p ? p->pid : -1;

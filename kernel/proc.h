@@ -57,6 +57,8 @@ struct grant {
 	uint64_t pa, size, va;
 	uint32_t irq;
 	uint32_t irq_flags; /* the DTB's trigger flags (kernel/irq.c) */
+	uint64_t dev_pa;    /* the device's registers (pa is that rounded down to a page) */
+	int dma;            /* a bus master (virtio): dma_addr allowed, reset when the holder ends */
 };
 
 enum pstate { P_FREE, P_LOADING, P_LIVE, P_ZOMBIE };

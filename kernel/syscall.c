@@ -383,3 +383,23 @@ static int64_t sys_irq_ack(struct proc *p, const uint64_t *a)
 {
 	return irq_ack(p, a[0]);
 }
+
+/* dma_addr(grant, pkts, n, pa): the physical addresses of packets the caller
+ * holds, for a device it was granted that does DMA (docs/dma.md). */
+static int64_t sys_dma_addr(struct proc *p, const uint64_t *a)
+{
+	struct hk_pkt d[HK_KAN_BATCH];
+	uint64_t pa[HK_KAN_BATCH];
+	if (a[0] >= p->ngrants)
+		return -HK_ENOENT;
+	if (!p->grants[a[0]].dma)
+		return -HK_EPERM;
+	int rc = batch(a[2]);
+	if (!rc)
+		rc = vm_copy_in(p, d, a[1], a[2] * sizeof(d[0]));
+	if (!rc)
+		rc = vm_check(p, a[3], a[2] * sizeof(pa[0]), PT_W);
+	if (!rc)
+		rc = kan_dma_addrs(p, d, (unsigned)a[2], pa);
+	return rc ? rc : vm_copy_out(p, a[3], pa, a[2] * sizeof(pa[0]));
+}

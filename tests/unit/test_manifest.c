@@ -99,6 +99,76 @@ static void test_kan_keys(void **state)
 	assert_int_equal(man.kan_pages, 0);
 }
 
+/* pipeline NAME stages=...: links, forward rights, and every refusal. */
+static void test_pipeline(void **state)
+{
+	(void)state;
+	expect_ok("proc i bin=i supervisor\nproc mac bin=m uplink\nproc a bin=a\nproc b bin=b\n"
+	          "proc c bin=c\nproc d bin=d forward\nproc e bin=e\n"
+	          "pipeline p1 stages=a,b,c\npipeline p2 stages=e,d\n");
+	assert_int_equal(man.npipes, 2);
+	assert_string_equal(man.pipes[0].name, "p1");
+	assert_int_equal(man.pipes[0].nstages, 3);
+	assert_int_equal(man.pipes[1].stage[0], 6);
+	assert_int_equal(man.pipes[1].stage[1], 5);
+	static const int next[] = {-1, -1, 3, 4, -1, -1, 5}, first[] = {-1, -1, 2, 2, 2, 6, 6};
+	static const int pipe[] = {-1, -1, 0, 0, 0, 1, 1}, fwd[] = {0, 0, 1, 1, 0, 1, 1};
+	for (unsigned k = 0; k < 7; k++) {
+		assert_int_equal(man.procs[k].pipe_next, next[k]);
+		assert_int_equal(man.procs[k].pipe_first, first[k]);
+		assert_int_equal(man.procs[k].pipe, pipe[k]);
+		assert_int_equal(man.procs[k].forward, fwd[k]); /* d: explicit, and a stage */
+	}
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+	    {"pipeline\n", "manifest line 2: pipeline needs a NAME, then stages=A,B,..."},
+	    {"pipeline p\n", "manifest line 2: pipeline 'p': expected stages=A,B,..."},
+	    {"pipeline p a,b\n", "manifest line 2: pipeline 'p': expected stages=A,B,..."},
+	    {"pipeline p stage=a,b\n", "manifest line 2: pipeline 'p': expected stages=A,B,..."},
+	    {"pipeline p stages=a\n", "manifest line 2: pipeline 'p': needs at least 2 stages"},
+	    {"pipeline p stages=a,\n", "manifest line 2: pipeline 'p': empty stage name in stages="},
+	    {"pipeline p stages=,a\n", "manifest line 2: pipeline 'p': empty stage name in stages="},
+	    {"pipeline p stages=a,,b\n", "manifest line 2: pipeline 'p': empty stage name in stages="},
+	    {"pipeline p stages=a,zz\n",
+	     "manifest line 2: pipeline 'p': unknown process 'zz' (declare processes before the "
+	     "pipelines that use them)"},
+	    {"pipeline p stages=a,a\n",
+	     "manifest line 2: pipeline 'p': process 'a' is already a stage of 'p'"},
+	    {"pipeline p stages=a,b\npipeline q stages=b,a\n",
+	     "manifest line 3: pipeline 'q': process 'b' is already a stage of 'p'"},
+	    {"pipeline p stages=a,b\npipeline p stages=c,d\n",
+	     "manifest line 3: duplicate pipeline name 'p' (first on line 12)"},
+	    {"pipeline p stages=a,i\n", "manifest line 2: pipeline 'p': 'i' is the supervisor and "
+	                                "cannot be a stage"},
+	    {"pipeline p stages=m,a\n",
+	     "manifest line 2: pipeline 'p': 'm' is the uplink and cannot be a stage"},
+	    {"pipeline p stages=a,b c\n", "manifest line 2: pipeline 'p': unexpected 'c' after stages="},
+	    {"pipeline p/q stages=a,b\n",
+	     "manifest line 2: pipeline name 'p/q' has a character outside [A-Za-z0-9_.-]"},
+	    {"pipeline p stages=a,b,c,d,e,f,g,h,j\n",
+	     "manifest line 2: pipeline 'p': more than 8 stages"},
+	};
+	/* 11 procs (lines 1-11), then the pipeline line: its number is the table's + 10 */
+	static const char procs[] = "proc i bin=i supervisor\nproc m bin=m uplink\nproc a bin=a\n"
+	                            "proc b bin=b\nproc c bin=c\nproc d bin=d\nproc e bin=e\n"
+	                            "proc f bin=f\nproc g bin=g\nproc h bin=h\nproc j bin=j\n";
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		char t[1024], msg[256];
+		snprintf(t, sizeof(t), "%s%s", procs, bad[k].text);
+		unsigned line = (unsigned)atoi(bad[k].msg + strlen("manifest line "));
+		snprintf(msg, sizeof(msg), "manifest line %u%s", line + 10, strchr(bad[k].msg, ':'));
+		expect_err(t, -HK_EBADMAN, msg);
+	}
+	char many[2048] = "proc i bin=i supervisor\n";
+	for (unsigned k = 0; k < 2 * (MAN_MAX_PIPES + 1); k++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "proc s%u bin=s\n", k);
+	for (unsigned k = 0; k <= MAN_MAX_PIPES; k++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+		         "pipeline p%u stages=s%u,s%u\n", k, 2 * k, 2 * k + 1);
+	expect_err(many, -HK_ETOOMANY, "manifest line 28: more than 8 pipelines");
+}
+
 static void test_full(void **state)
 {
 	(void)state;
@@ -293,9 +363,9 @@ static void test_errors(void **state)
 	    {"proc i bin=i supervisor args=\"   \"\n", -HK_EBADMAN,
 	     "manifest line 1: empty value for 'args'"},
 	    {"proc i bin=i supervisor\nrun i\n", -HK_EBADMAN,
-	     "manifest line 2: unknown directive 'run' (expected proc or set)"},
+	     "manifest line 2: unknown directive 'run' (expected proc, set or pipeline)"},
 	    {"proc=i bin=i supervisor\n", -HK_EBADMAN,
-	     "manifest line 1: unknown directive 'proc=i' (expected proc or set)"},
+	     "manifest line 1: unknown directive 'proc=i' (expected proc, set or pipeline)"},
 	    {"proc i bin=i supervisor restart=sometimes\n", -HK_EBADMAN,
 	     "manifest line 1: unknown restart policy 'sometimes' (expected never, on-failure or "
 	     "always)"},
@@ -680,7 +750,7 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_full), cmocka_unit_test(test_pipeline),
 	    cmocka_unit_test(test_kan_keys),    cmocka_unit_test(test_minimal_defaults),
 	    cmocka_unit_test(test_lexical), cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),  cmocka_unit_test(test_check),

@@ -26,3 +26,11 @@ set(HEKATE_CORE_SOURCES
   ${CMAKE_SOURCE_DIR}/kan/ipv6.c ${CMAKE_SOURCE_DIR}/kan/addr.c
   ${CMAKE_SOURCE_DIR}/kan/pool.c ${CMAKE_SOURCE_DIR}/kan/ep.c
   ${CMAKE_SOURCE_DIR}/kan/udp.c ${CMAKE_SOURCE_DIR}/kan/ctl.c ${CMAKE_SOURCE_DIR}/kan/icmp.c)
+
+# Packet-processing libraries shared by the node's processes and the host
+# tests: net/ (Ethernet, IPv6 checks, ICMPv6, NDP, Geneve, the LPM table)
+# and drivers/virtio/ (virtio-mmio transport, split virtqueues, virtio-net).
+# Pure code over bytes and a register-access interface: no syscalls.
+file(GLOB HEKATE_NET_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/net/*.c)
+file(GLOB HEKATE_VIRTIO_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/drivers/virtio/*.c)
+set(HEKATE_NET_INCLUDES ${CMAKE_SOURCE_DIR}/net/include ${CMAKE_SOURCE_DIR}/drivers/virtio/include)

@@ -19,6 +19,12 @@ target_include_directories(host_core PUBLIC ${CMAKE_SOURCE_DIR}/kernel/include
 target_compile_options(host_core PRIVATE ${HEKATE_WARNINGS} ${HEKATE_SANITIZE})
 target_link_libraries(host_core PUBLIC host_libfdt)
 
+# net/ and drivers/virtio/ for the host, under the sanitizers (tests/unit/test_net_*, test_virtio_*).
+add_library(host_net STATIC ${HEKATE_NET_SOURCES} ${HEKATE_VIRTIO_SOURCES})
+target_include_directories(host_net PUBLIC ${HEKATE_NET_INCLUDES})
+target_compile_options(host_net PRIVATE ${HEKATE_WARNINGS} ${HEKATE_SANITIZE})
+target_link_libraries(host_net PUBLIC host_core)
+
 # Host tools (no sanitizers: they are used by tests, not tested themselves).
 add_library(tool_libfdt STATIC ${LIBFDT_SOURCES})
 target_include_directories(tool_libfdt PUBLIC ${LIBFDT_DIR})
@@ -26,6 +32,20 @@ target_compile_options(tool_libfdt PRIVATE -w)
 add_executable(dtbedit tools/dtbedit.c)
 target_compile_options(dtbedit PRIVATE ${HEKATE_WARNINGS})
 target_link_libraries(dtbedit PRIVATE tool_libfdt)
+# net/ without sanitizers for the host tools, and hkwire: the host side of
+# the wire (frame generator, unprivileged link helper; tools/hkwire/).
+add_library(tool_net STATIC ${HEKATE_NET_SOURCES} ${HEKATE_VIRTIO_SOURCES}
+  ${CMAKE_SOURCE_DIR}/kan/ipv6.c ${CMAKE_SOURCE_DIR}/kan/udp.c ${CMAKE_SOURCE_DIR}/kan/icmp.c
+  ${CMAKE_SOURCE_DIR}/kernel/errno.c)
+target_include_directories(tool_net PUBLIC ${HEKATE_NET_INCLUDES} ${CMAKE_SOURCE_DIR}/kernel/include
+  ${CMAKE_SOURCE_DIR}/kan/include)
+target_compile_options(tool_net PRIVATE ${HEKATE_WARNINGS})
+file(GLOB HKWIRE_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/hkwire/*.c)
+if(HKWIRE_SOURCES)
+  add_executable(hkwire ${HKWIRE_SOURCES})
+  target_compile_options(hkwire PRIVATE ${HEKATE_WARNINGS})
+  target_link_libraries(hkwire PRIVATE tool_net)
+endif()
 # Packs the boot image (newc cpio: manifest + user ELF files).
 add_executable(mkinitrd tools/mkinitrd.c)
 target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})

@@ -70,6 +70,13 @@ struct hk_addr {
 
 /* kan_send flags */
 #define HK_SEND_ERRORS 1u /* undeliverable packets come back as ICMPv6 errors */
+/* Deliver each packet to the next hop its ep field names instead of routing
+ * its destination: manifest entry (ep >> 8)'s address (ep & 0xff), i.e.
+ * <prefix>::(100+i):n (docs/kan.md "Next hops"). A pipeline stage passes wire
+ * traffic on this way without touching the destination address. */
+#define HK_SEND_VIA 2u
+#define HK_SEND_FLAGS (HK_SEND_ERRORS | HK_SEND_VIA)
+static inline uint16_t hk_via(unsigned entry, unsigned n) { return (uint16_t)(entry << 8 | (n & 0xff)); }
 
 /* Why a packet was dropped or refused (counters are indexed by this). */
 enum hk_drop {

@@ -29,6 +29,14 @@
  *   uplink              a bare word: its primary endpoint receives every
  *                       packet for an address outside the KAN prefix, and
  *                       it may send from such addresses (at most one)
+ *   forward             a bare word: it may send packets whose source is
+ *                       outside the KAN prefix (it forwards the wire's
+ *                       traffic); every pipeline stage but the last has it
+ *   pipeline NAME stages=A,B,...  (its own directive, after the procs it
+ *                       names) wire traffic for the last stage's address
+ *                       passes A, B, ... in order (docs/pipelines.md);
+ *                       2..8 stages, each process in one pipeline at most,
+ *                       neither the supervisor nor the uplink
  * set keys:
  *   halt=when-done      the supervisor halts the node when every other
  *                       process has finished (default: keep running)
@@ -47,6 +55,8 @@
 #define MAN_DEV_MAX   32
 #define MAN_MAX_ARGC  16
 #define MAN_MAX_CORES 64
+#define MAN_MAX_PIPES 8
+#define MAN_PIPE_MAX_STAGES 8
 #define MAN_KAN_PAGES_MIN 64u
 #define MAN_KAN_PAGES_MAX 262144u
 
@@ -70,7 +80,18 @@ struct man_proc {
 	unsigned kan_quota; /* resolved: never 0 after parsing */
 	unsigned kan_eps;
 	int uplink;
-	unsigned line; /* line number, for later error messages */
+	int forward;    /* may send from off-prefix sources */
+	int pipe;       /* pipeline it is a stage of, or -1 */
+	int pipe_next;  /* the next stage's entry, or -1 (last stage, or none) */
+	int pipe_first; /* its pipeline's first stage's entry, or -1 */
+	unsigned line;  /* line number, for later error messages */
+};
+
+struct man_pipe {
+	char name[MAN_NAME_MAX];
+	unsigned nstages;
+	uint8_t stage[MAN_PIPE_MAX_STAGES]; /* entry indices, in traffic order */
+	unsigned line;
 };
 
 struct manifest {
@@ -80,6 +101,8 @@ struct manifest {
 	int has_kan_prefix;
 	struct hk_addr kan_prefix;
 	uint32_t kan_pages; /* 0 = HK_KAN_PAGES_DEF */
+	unsigned npipes;
+	struct man_pipe pipes[MAN_MAX_PIPES];
 };
 
 /*

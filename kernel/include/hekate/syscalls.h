@@ -70,9 +70,12 @@
 	X(31, timer_cancel, HK_R_ANY, 1, (unsigned id), (id))                                      \
 	X(32, irq_bind, HK_R_ANY, 2, (unsigned grant, unsigned ep), (grant, ep))                   \
 	X(33, irq_ack, HK_R_ANY, 1, (unsigned grant), (grant))                                     \
-	X(34, kan_join, HK_R_ANY, 2, (const struct hk_addr *group, unsigned depth), (group, depth))
+	X(34, kan_join, HK_R_ANY, 2, (const struct hk_addr *group, unsigned depth), (group, depth))  \
+	X(35, dma_addr, HK_R_ANY, 4,                                                               \
+	  (unsigned grant, const struct hk_pkt *pkts, unsigned n, uint64_t *pa),                   \
+	  (grant, pkts, n, pa))
 
-#define HK_NR_SYSCALLS 35
+#define HK_NR_SYSCALLS 36
 
 /* Limits the calls check (a larger value is -HK_E2BIG or -HK_EINVAL). */
 #define HK_CONSOLE_MAX     4096u          /* bytes per console_write */
@@ -160,10 +163,15 @@ struct hk_proc_info {
 	uint64_t cores;
 	uint64_t pages;  /* pages the instance holds now */
 	uint32_t spawns; /* times this entry was started (restarts = spawns - 1) */
-	uint32_t pad;
+	int32_t pipe_next; /* the entry its pipeline stage forwards to, or -1 (docs/pipelines.md) */
 	uint32_t halt_when_done; /* node setting, same in every entry */
 	uint32_t nprocs;         /* entries in the manifest */
+	int32_t pipe_first;      /* the first stage of its pipeline, or -1 */
+	uint32_t flags;          /* HK_PI_* */
+	char pipe[24];           /* its pipeline's name, "" if none */
 };
+#define HK_PI_UPLINK  1u /* receives off-prefix traffic (the router) */
+#define HK_PI_FORWARD 2u /* may send from off-prefix sources */
 
 struct hk_exit_info {
 	int32_t pid;

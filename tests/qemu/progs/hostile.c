@@ -65,13 +65,16 @@ static uint64_t junk(void)
 	}
 }
 
-/* A KAN, timer or IRQ call that must fail: this process holds no packets,
- * binds nothing, arms no timer and has no device grant. */
+/* A KAN, timer, IRQ or DMA call that must fail: this process holds no
+ * packets, binds nothing, arms no timer and has no device grant. */
 static int64_t kan_garbage(void)
 {
 	struct hk_pkt *bad = (struct hk_pkt *)(uintptr_t)bad_ptr(1);
 	uint32_t ep = (uint32_t)next();
-	switch (next() % 15) {
+	switch (next() % 16) {
+	case 15: /* no grants: every grant index is ENOENT, whatever the rest */
+		return hk_dma_addr((unsigned)junk(), bad, (unsigned)junk(),
+		                   (uint64_t *)(uintptr_t)bad_ptr(1));
 	case 10: /* a pointer that may even be readable, with a depth never valid (odd, >= 3) */
 		return hk_kan_join((const struct hk_addr *)(uintptr_t)bad_ptr(1),
 		                   3 + 2 * (unsigned)(next() % 1000));

@@ -118,7 +118,7 @@ static void bad_descriptors(void)
 	EXPECT(hk_kan_send1(hk_pkt_pack(p), 0), -HK_EINVAL);
 	EXPECT(hk_kan_free1(hk_pkt_pack(p)), -HK_EINVAL);
 	struct hk_pkt g = good(&other);
-	EXPECT(hk_kan_send1(hk_pkt_pack(g), 2), -HK_EINVAL); /* unknown flag */
+	EXPECT(hk_kan_send1(hk_pkt_pack(g), 4), -HK_EINVAL); /* unknown flag */
 	EXPECT(hk_kan_free1(hk_pkt_pack(g)), 0);
 	EXPECT(hk_kan_free1(hk_pkt_pack(g)), -HK_EINVAL); /* twice */
 	/* a vector stops at its first bad entry and says how many went */
