@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The MAC driver process (docs/netmac.md): brings up the virtio-net device
+ * it was granted, then loops: receive a batch from the KAN (packets for the
+ * wire on its uplink endpoint, the device's interrupt and a one-second
+ * timer on its control endpoint), harvest received frames, let the router
+ * (router.c) decide each packet, then move every page with one vector
+ * call per kind: KAN sends, DMA addresses, frees. Zero copy both ways:
+ * frames land in KAN pages that go on to the KAN with the Ethernet header
+ * stripped by moving the offset, and KAN pages go out on the wire with it
+ * pushed into their headroom.
+ *
+ * Usage (manifest): proc mac bin=bin/netmac.elf device=virtio-net.0 uplink
+ *                   kan-quota=1024 args="link=ADDR/LEN route=P/LEN@GW ra"
+ */
+#include "netmac.h"
+
+#include <hekate/pkt.h>
+#include <hekate/user.h>
+#include <kan/ipv6.h>
+#include <kan/notify.h>
+#include <kan/udp.h>
+#include <stdio.h>
+#include <string.h>
+#include <virtio/vnet.h>
+
+#define QSIZE 128u /* RX and TX ring entries */
+#define BATCH HK_KAN_BATCH
+#define CTL_DEPTH 16u
+#define TICK_US 1000000u
+
+static struct router rt;
+static struct vnet vn;
+static unsigned grant; /* the device's index among our grants */
+static uint64_t rx_bad, tx_full, rx_polls;
+
+/* Pages on their way out of this round, by where they go. */
+static struct {
+	struct hk_pkt kan[2 * BATCH], via[2 * BATCH], tx[4 * BATCH], free[4 * BATCH];
+	unsigned nkan, nvia, ntx, nfree;
+} q;
+
+/* --- device setup ----------------------------------------------------------------------- */
+
+/* One ring page for vnet_init: a packet page we keep for good. */
+static int ring_page(void *ctx, struct vio_mem *m)
+{
+	(void)ctx;
+	int64_t d = hk_kan_alloc1();
+	if (d < 0)
+		return (int)d;
+	struct hk_pkt p = hk_pkt_unpack((uint64_t)d);
+	int64_t rc = hk_dma_addr(grant, &p, 1, &m->pa);
+	m->va = hk_pkt_page(p);
+	return (int)rc;
+}
+
+static size_t dev_stats(char *buf, size_t cap)
+{
+	const struct vq *r = &vn.rx[0], *t = &vn.tx[0];
+	unsigned bad = 0;
+	for (unsigned k = 0; k < VQ_ERR_KINDS; k++)
+		bad += r->errors[k] + t->errors[k];
+	int n = snprintf(buf, cap, "dev.pairs %u\ndev.mtu %u\ndev.rx_bad %llu\ndev.tx_full %llu\n"
+	                 "dev.vq_errors %u\ndev.rx_polls %llu\n",
+	                 vn.pairs, vn.mtu, (unsigned long long)rx_bad, (unsigned long long)tx_full,
+	                 bad, (unsigned long long)rx_polls);
+	struct hk_kstat ks;
+	struct hk_kan_node node;
+	if (n > 0 && (size_t)n < cap && !hk_kstat(&ks) && !hk_kan_stat(HK_STAT_NODE, 0, &node))
+		n += snprintf(buf + n, cap - (size_t)n, "node.free_pages %llu\nnode.pool_free %llu\n",
+		              (unsigned long long)ks.free_pages, (unsigned long long)node.pool_free);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+}
+
+/* The grant named virtio-net.*, its device brought up. */
+static void device_up(void)
+{
+	struct hk_dev_info d;
+	for (grant = 0; hk_dev_info(grant, &d) == 0; grant++)
+		if (!strncmp(d.name, "virtio-net.", 11))
+			break;
+	if (hk_dev_info(grant, &d))
+		hk_fail("netmac: no virtio-net device granted (manifest device=virtio-net.N)");
+	struct vio_bus bus;
+	vio_mmio_bus(&bus, (volatile void *)(uintptr_t)d.va);
+	struct vnet_config cfg = {.qsize = QSIZE, .pairs = 1, .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56},
+	                          .ring_page = ring_page};
+	int rc = vnet_init(&vn, &bus, &cfg);
+	if (rc)
+		hk_fail("netmac: %s: %s", d.name, vio_err_str(vn.err));
+	printf("netmac: %s up: mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u, %u of %u queue pairs, "
+	       "link %s\n", d.name, vn.mac[0], vn.mac[1], vn.mac[2], vn.mac[3], vn.mac[4],
+	       vn.mac[5], vn.mtu, vn.pairs, vn.max_pairs, vnet_link_up(&vn) ? "up" : "down");
+}
+
+/* --- pages to and from the device -------------------------------------------------------- */
+
+/* Keep the receive ring full of fresh pages. */
+static void rx_fill(void)
+{
+	struct hk_pkt p[BATCH];
+	uint64_t pa[BATCH];
+	unsigned room;
+	while ((room = vn.rx[0].nfree) > 0) {
+		int64_t n = hk_kan_alloc(p, room < BATCH ? room : BATCH);
+		if (n <= 0)
+			break; /* the pool or our quota is dry: the ring runs shorter for now */
+		if (hk_dma_addr(grant, p, (unsigned)n, pa))
+			hk_fail("netmac: dma_addr of fresh pages");
+		for (int64_t i = 0; i < n; i++)
+			if (vnet_rx_post(&vn, 0, pa[i] + RX_OFF, HK_PKT_SIZE - RX_OFF, p[i].slot))
+				hk_fail("netmac: rx post");
+	}
+	vnet_rx_kick(&vn, 0);
+}
+
+/* Return finished transmissions' pages to the pool (through q.free). */
+static void tx_reap(void)
+{
+	uint32_t cookie;
+	int r;
+	while (q.nfree < 4 * BATCH && (r = vnet_tx_reap(&vn, 0, &cookie)) != 0) {
+		if (r < 0)
+			continue; /* counted in the queue's errors; nothing to free */
+		q.free[q.nfree++] = (struct hk_pkt){.slot = (uint16_t)cookie};
+		rt.c.tx_done++;
+	}
+}
+
+/* Transmit q.tx: virtio header in the headroom, DMA addresses in one call per batch. */
+static void tx_flush(void)
+{
+	uint64_t pa[BATCH];
+	for (unsigned at = 0; at < q.ntx; at += BATCH) {
+		unsigned n = q.ntx - at < BATCH ? q.ntx - at : BATCH;
+		struct hk_pkt *p = q.tx + at;
+		if (hk_dma_addr(grant, p, n, pa))
+			hk_fail("netmac: dma_addr of outgoing pages");
+		for (unsigned i = 0; i < n; i++) {
+			vnet_tx_hdr((uint8_t *)hk_pkt_data(p[i]) - VNET_HDR_LEN);
+			if (vnet_tx(&vn, 0, pa[i] + p[i].off - VNET_HDR_LEN, p[i].len, p[i].slot)) {
+				tx_full++;
+				rt.c.drops[NET_DROP_TX_FULL]++;
+				q.free[q.nfree++] = p[i];
+				continue;
+			}
+			rt.c.tx_frames++;
+		}
+	}
+	q.ntx = 0;
+	vnet_tx_kick(&vn, 0);
+}
+
+/* --- routing ----------------------------------------------------------------------------- */
+
+static void dispatch(enum rtr_verdict v, struct hk_pkt p)
+{
+	switch (v) {
+	case V_KAN: q.kan[q.nkan++] = p; return;
+	case V_VIA: q.via[q.nvia++] = p; return;
+	case V_WIRE: q.tx[q.ntx++] = p; return;
+	case V_HOLD: return;
+	case V_DROP: q.free[q.nfree++] = p; return;
+	}
+}
+
+/* Harvest up to one batch of received frames; 1 if the ring may hold more. */
+static int rx_poll(void)
+{
+	uint32_t cookie, len;
+	unsigned got = 0;
+	rx_polls++;
+	while (got < BATCH && q.nkan < BATCH && q.ntx < 2 * BATCH && q.nfree < 2 * BATCH) {
+		int r = vnet_rx(&vn, 0, &cookie, &len);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			rx_bad++;
+			if (r == -HK_EBADPKT) /* the device misreported it: the page is ours again */
+				q.free[q.nfree++] = (struct hk_pkt){.slot = (uint16_t)cookie};
+			continue;
+		}
+		struct hk_pkt p = {.slot = (uint16_t)cookie, .off = RX_OFF + VNET_HDR_LEN,
+		                   .len = (uint16_t)len};
+		dispatch(router_from_wire(&rt, &p), p);
+		got++;
+	}
+	return 1;
+}
+
+/* Send n packets on the KAN; one it refuses is freed (counted). */
+static void kan_out(struct hk_pkt *p, unsigned n, unsigned flags)
+{
+	unsigned done = 0;
+	while (done < n) {
+		int64_t r = hk_kan_send(p + done, n - done, flags);
+		if (r > 0) {
+			done += (unsigned)r;
+			continue;
+		}
+		rt.c.drops[NET_DROP_KAN_REFUSED]++;
+		hk_kan_free(p + done, 1);
+		done++;
+	}
+}
+
+/* Neighbour solicitations (and once a second, retries and an advertisement). */
+static void tick(int second)
+{
+	struct hk_pkt pg[4];
+	if (!second && !rt.ns_due)
+		return; /* the common case: no page allocated */
+	int64_t n = hk_kan_alloc(pg, second && rt.ra ? 4 : 3);
+	if (n <= 0)
+		return;
+	unsigned used = router_tick(&rt, second, pg, (unsigned)n - (second && rt.ra), q.free,
+	                            &q.nfree);
+	for (unsigned i = 0; i < used; i++)
+		q.tx[q.ntx++] = pg[i];
+	if (second && rt.ra && used < (unsigned)n && router_ra(&rt, &pg[used])) {
+		static const struct net_mac all_nodes = {{0x33, 0x33, 0, 0, 0, 1}};
+		pg[used].off = (uint16_t)(pg[used].off - NET_ETH_HDR);
+		pg[used].len = (uint16_t)(pg[used].len + NET_ETH_HDR);
+		net_eth_write(hk_pkt_data(pg[used]), &all_nodes, &rt.mac, NET_ETHERTYPE_IPV6);
+		q.tx[q.ntx++] = pg[used++];
+		rt.c.ra_sent++;
+	}
+	for (unsigned i = used; i < (unsigned)n; i++)
+		q.free[q.nfree++] = pg[i];
+}
+
+/* What the kernel said on the control endpoint: an interrupt (1) or the timer (2). */
+static int notice(struct hk_pkt p)
+{
+	struct kan_udp u;
+	const uint8_t *ip = hk_pkt_data(p);
+	if (kan_udp_parse(ip, p.len, &u) || !kan_addr_eq(kan_hdr_src(ip), &hk_kan()->kernel))
+		return 0;
+	return u.sport == KAN_PORT_IRQ ? 1 : u.sport == KAN_PORT_TIMER ? 2 : 0;
+}
+
+static void flush(void)
+{
+	struct hk_pkt p;
+	while (router_released(&rt, &p))
+		q.tx[q.ntx++] = p;
+	if (q.nkan)
+		kan_out(q.kan, q.nkan, 0);
+	if (q.nvia)
+		kan_out(q.via, q.nvia, HK_SEND_VIA);
+	q.nkan = q.nvia = 0;
+	if (q.ntx)
+		tx_flush();
+	tx_reap();
+	if (q.nfree)
+		hk_kan_free(q.free, q.nfree);
+	q.nfree = 0;
+	rx_fill();
+}
+
+int main(int argc, char **argv)
+{
+	device_up();
+	struct net_mac mac;
+	memcpy(mac.b, vn.mac, 6);
+	rt.mtu = vn.mtu;
+	rt.more_stats = dev_stats;
+	if (router_init(&rt, &mac, argc, argv))
+		return 2;
+	int64_t ctl = hk_kan_bind(1, CTL_DEPTH);
+	if (ctl < 0 || hk_irq_bind(grant, (unsigned)ctl) ||
+	    hk_timer_arm((unsigned)ctl, 0, TICK_US, TICK_US))
+		hk_fail("netmac: control endpoint, interrupt or timer: %s", hk_strerror((int)ctl));
+	rx_fill();
+	char a[48], k[48];
+	hk_addr_str(&rt.link, a, sizeof(a));
+	hk_addr_str(&rt.kan_addr, k, sizeof(k));
+	printf("netmac: routing: link %s/%u, KAN %s, mtu %u%s\n", a, rt.link_len, k, rt.mtu,
+	       rt.ra ? ", advertising the KAN prefix" : "");
+	uint32_t eps[2] = {hk_kan()->ep, (uint32_t)ctl};
+	struct hk_pkt in[BATCH];
+	for (;;) {
+		int64_t n = hk_kan_recv(eps, 2, in, BATCH, HK_TIMEOUT_FOREVER);
+		if (n < 0)
+			return n == -HK_ESRCH ? 0 : 1;
+		int irq = 0, second = 0;
+		for (int64_t i = 0; i < n; i++) {
+			if (in[i].ep == (uint16_t)ctl) {
+				int what = notice(in[i]);
+				irq |= what == 1;
+				second |= what == 2;
+				q.free[q.nfree++] = in[i];
+				continue;
+			}
+			dispatch(router_from_kan(&rt, &in[i]), in[i]);
+		}
+		if (irq)
+			vnet_irq_ack(&vn.bus);
+		while (rx_poll())
+			flush();
+		tick(second);
+		flush();
+		if (irq)
+			hk_irq_ack(grant);
+	}
+}

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The router of the MAC driver process (contracts in netmac.h): per packet,
+ * where it goes; and the packets the router answers itself. No system
+ * calls here except reading the manifest at setup; the caller moves pages.
+ */
+#include "netmac.h"
+
+#include <hekate/pkt.h>
+#include <hekate/user.h>
+#include <kan/icmp.h>
+#include <kan/ipv6.h>
+#include <kan/udp.h>
+#include <kan/wire.h>
+#include <net/icmp6.h>
+#include <net/ip6.h>
+#include <net/ndp.h>
+#include <net/stats.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ICMP_TIME_EXCEEDED 3u
+#define ICMP_TOO_BIG       2u
+
+static const struct hk_addr all_nodes = {{0xff, 0x02, [15] = 1}};
+
+/* --- setup ------------------------------------------------------------------------- */
+
+static int add_route(struct router *r, const struct hk_addr *p, unsigned len, uint32_t v)
+{
+	struct hk_addr net = *p;
+	net_lpm_mask(&net, len);
+	int rc = net_lpm_insert(&r->rt, &net, len, v, NULL);
+	if (rc < 0) {
+		char a[48];
+		hk_addr_str(&net, a, sizeof(a));
+		printf("netmac: route %s/%u: %s\n", a, len, hk_strerror(rc));
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* "ADDR/LEN" where ADDR may have host bits (an interface address). */
+static int parse_if_addr(const char *s, struct hk_addr *a, unsigned *len)
+{
+	const char *slash = strchr(s, '/');
+	char *end;
+	if (!slash || kan_addr_parse(s, (size_t)(slash - s), a))
+		return -1;
+	unsigned long v = strtoul(slash + 1, &end, 10);
+	if (!slash[1] || *end || v > 128)
+		return -1;
+	*len = (unsigned)v;
+	return 0;
+}
+
+/* "P/LEN@GW": traffic for P/LEN goes to the wire via gateway GW. */
+static int parse_route(struct router *r, const char *s)
+{
+	const char *at = strchr(s, '@');
+	struct hk_addr net, gw;
+	unsigned len;
+	if (!at || kan_net_parse(s, (size_t)(at - s), &net, &len) ||
+	    kan_addr_parse(at + 1, strlen(at + 1), &gw) || r->ngw == GW_MAX)
+		return -1;
+	r->gw[r->ngw] = gw;
+	return add_route(r, &net, len, rt_value(RT_GW, r->ngw++));
+}
+
+static int parse_arg(struct router *r, const char *a)
+{
+	char *end;
+	if (!strncmp(a, "link=", 5))
+		return parse_if_addr(a + 5, &r->link, &r->link_len);
+	if (!strncmp(a, "route=", 6))
+		return parse_route(r, a + 6);
+	if (!strcmp(a, "ra"))
+		return r->ra = 1, 0;
+	if (!strncmp(a, "mtu=", 4)) {
+		unsigned long v = strtoul(a + 4, &end, 10);
+		if (!a[4] || *end || v < 1280 || v > r->mtu)
+			return -1;
+		r->mtu = (unsigned)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Wire traffic for a pipeline's address (its last stage's) enters at its first stage. */
+static int pipeline_routes(struct router *r)
+{
+	struct hk_proc_info pi;
+	for (unsigned i = 0; hk_proc_info(i, &pi) == 0; i++) {
+		struct hk_addr a;
+		if (pi.pipe_first < 0 || pi.pipe_next >= 0 || hk_kan_addr_of(pi.name, 0, &a))
+			continue;
+		if (add_route(r, &a, 128, rt_value(RT_VIA, hk_via((unsigned)pi.pipe_first, 0))))
+			return -1;
+		char t[48];
+		hk_addr_str(&a, t, sizeof(t));
+		printf("netmac: pipeline %s: %s/128 enters at entry %d\n", pi.pipe, t, pi.pipe_first);
+	}
+	return 0;
+}
+
+int router_init(struct router *r, const struct net_mac *mac, int argc, char **argv)
+{
+	static const struct hk_addr def_link = {
+	    {0xfd, 0x00, 0x6b, 0x61, 0x6e, 0x00, 0x00, 0xff, [15] = 2}};
+	r->mac = *mac;
+	net_ll_from_mac(mac, &r->ll);
+	r->link = def_link;
+	r->link_len = 64;
+	r->kan_addr = hk_kan()->addr;
+	r->prefix = hk_kan()->prefix;
+	if (net_lpm_init(&r->rt, r->rt_mem, sizeof(r->rt_mem), ROUTES_MAX))
+		return -1;
+	for (int i = 1; i < argc; i++)
+		if (parse_arg(r, argv[i])) {
+			printf("netmac: bad argument '%s' (link=ADDR/LEN, route=P/LEN@GW, ra, "
+			       "mtu=1280..%u)\n", argv[i], r->mtu);
+			return -1;
+		}
+	if (add_route(r, &r->link, r->link_len, rt_value(RT_WIRE, 0)) ||
+	    add_route(r, &r->prefix, 64, rt_value(RT_KAN, 0)) || pipeline_routes(r))
+		return -1;
+	return 0;
+}
+
+/* --- neighbours ---------------------------------------------------------------------- */
+
+static struct nbr *nbr_find(struct router *r, const struct hk_addr *ip)
+{
+	for (unsigned i = 0; i < NBR_MAX; i++)
+		if (r->nbr[i].state != NBR_FREE && kan_addr_eq(&r->nbr[i].ip, ip))
+			return &r->nbr[i];
+	return NULL;
+}
+
+/* A free entry, or a reachable one nothing waits on (the first found). */
+static struct nbr *nbr_new(struct router *r, const struct hk_addr *ip)
+{
+	struct nbr *victim = NULL;
+	for (unsigned i = 0; i < NBR_MAX && (!victim || victim->state != NBR_FREE); i++)
+		if (r->nbr[i].state == NBR_FREE || (!victim && r->nbr[i].state == NBR_REACHABLE))
+			victim = &r->nbr[i];
+	if (victim) {
+		*victim = (struct nbr){.ip = *ip, .state = NBR_INCOMPLETE};
+		r->ns_due++;
+	}
+	return victim;
+}
+
+/* Write the Ethernet header in front of the IPv6 packet at p->off. */
+static void eth_push(const struct router *r, struct hk_pkt *p, const struct net_mac *dst)
+{
+	p->off = (uint16_t)(p->off - NET_ETH_HDR);
+	p->len = (uint16_t)(p->len + NET_ETH_HDR);
+	net_eth_write(hk_pkt_data(*p), dst, &r->mac, NET_ETHERTYPE_IPV6);
+}
+
+/* ip is at mac: remember it, and release what waited for it. */
+static void nbr_learn(struct router *r, const struct hk_addr *ip, const struct net_mac *mac,
+                      int create)
+{
+	struct nbr *n = nbr_find(r, ip);
+	if (!n && (!create || !(n = nbr_new(r, ip))))
+		return;
+	n->mac = *mac;
+	n->state = NBR_REACHABLE;
+	n->tries = 0;
+	if (n->has_pending) {
+		n->has_pending = 0;
+		eth_push(r, &n->pending, mac);
+		r->released[r->nreleased++] = n->pending;
+	}
+}
+
+int router_released(struct router *r, struct hk_pkt *p)
+{
+	if (!r->nreleased)
+		return 0;
+	*p = r->released[--r->nreleased];
+	return 1;
+}
+
+/* Count p dropped for why. */
+static enum rtr_verdict drop(struct router *r, unsigned why)
+{
+	r->c.drops[why < NET_DROP_COUNT ? why : NET_DROP_UNHANDLED]++;
+	return V_DROP;
+}
+
+/* p (IPv6 at p->off) to the wire, to next hop nh on the link. */
+static enum rtr_verdict to_wire(struct router *r, struct hk_pkt *p, const struct hk_addr *nh)
+{
+	struct nbr *n = nbr_find(r, nh);
+	if (p->len > r->mtu)
+		return drop(r, NET_DROP_TOO_BIG);
+	if (n && n->state == NBR_REACHABLE) {
+		eth_push(r, p, &n->mac);
+		r->c.to_wire++;
+		return V_WIRE;
+	}
+	if (n ? n->has_pending : !(n = nbr_new(r, nh)))
+		return drop(r, NET_DROP_NO_NEIGHBOR); /* one packet waits per neighbour */
+	n->pending = *p;
+	n->has_pending = 1;
+	return V_HOLD;
+}
+
+/* A packet the router made (a reply or an error): send it toward its destination. */
+static enum rtr_verdict out(struct router *r, struct hk_pkt *p)
+{
+	const struct hk_addr *dst = kan_hdr_dst(hk_pkt_data(*p));
+	uint32_t v;
+	if (net_lpm_lookup(&r->rt, dst, &v) < 0)
+		return drop(r, NET_DROP_NO_ROUTE);
+	switch ((enum rt_kind)(v >> 24)) {
+	case RT_KAN:
+	case RT_VIA: r->c.to_kan++; return V_KAN;
+	case RT_WIRE: return to_wire(r, p, dst);
+	case RT_GW: return to_wire(r, p, &r->gw[v & 0xffffff]);
+	case RT_DROP: break;
+	}
+	return drop(r, NET_DROP_NO_ROUTE);
+}
+
+/* The packet at p becomes an ICMPv6 error from `from` about itself, sent back. */
+static enum rtr_verdict error(struct router *r, struct hk_pkt *p, const struct hk_addr *from,
+                              uint8_t type, uint8_t code, uint32_t param, unsigned why)
+{
+	r->c.drops[why]++;
+	if (kan_icmp6_error(hk_pkt_page(*p), HK_PKT_SIZE, &p->off, &p->len, from, type, code,
+	                    param))
+		return V_DROP; /* an error about an error, or to nobody: just dropped */
+	r->c.errors_sent++;
+	return out(r, p);
+}
+
+/* --- what is addressed to the router -------------------------------------------------- */
+
+static int is_ours(const struct router *r, const struct hk_addr *a)
+{
+	return kan_addr_eq(a, &r->link) || kan_addr_eq(a, &r->ll) || kan_addr_eq(a, &r->kan_addr);
+}
+
+/* An address the router answers neighbour solicitations for: its own and the KAN's. */
+static int serves(const struct router *r, const struct hk_addr *a)
+{
+	return is_ours(r, a) || kan_addr_in_prefix(a, &r->prefix);
+}
+
+static enum rtr_verdict ndp(struct router *r, struct hk_pkt *p, const struct net_ip6_info *in,
+                            const struct net_mac *from)
+{
+	uint8_t *ip = hk_pkt_data(*p);
+	struct net_ndp m;
+	int bad = net_ndp_parse(ip, in, &m);
+	if (bad != NET_PASS)
+		return drop(r, (unsigned)bad);
+	r->c.ndp_in++;
+	struct hk_addr src = *kan_hdr_src(ip);
+	int unspec = kan_addr_is_unspecified(&src);
+	if (m.has_lla && !unspec && m.type != NET_ICMP6_NA)
+		nbr_learn(r, &src, &m.lla, m.type == NET_ICMP6_NS);
+	if (m.type == NET_ICMP6_NA && m.has_lla)
+		nbr_learn(r, &m.target, &m.lla, 0);
+	size_t cap = HK_PKT_SIZE - p->off;
+	size_t n = 0;
+	const struct hk_addr *to = unspec ? &all_nodes : &src;
+	if (m.type == NET_ICMP6_NS && serves(r, &m.target)) {
+		uint8_t fl = NET_NA_ROUTER | (unspec ? 0 : NET_NA_SOLICITED) |
+		             (is_ours(r, &m.target) ? NET_NA_OVERRIDE : 0); /* proxies do not override */
+		const struct hk_addr *as = is_ours(r, &m.target) ? &m.target : &r->link;
+		n = net_ndp_build_na(ip, cap, as, to, &m.target, &r->mac, fl);
+	} else if (m.type == NET_ICMP6_RS && r->ra) {
+		struct hk_pkt q = *p;
+		if (!router_ra(r, &q))
+			return V_DROP;
+		eth_push(r, &q, from); /* router_ra addressed it to all nodes; answer the asker */
+		*p = q;
+		r->c.ra_sent++;
+		return V_WIRE;
+	}
+	if (!n)
+		return V_DROP; /* taken in (learned), nothing to answer: not a drop */
+	p->len = (uint16_t)n;
+	r->c.ndp_out++;
+	eth_push(r, p, from);
+	r->c.to_wire++;
+	return V_WIRE;
+}
+
+static enum rtr_verdict stats(struct router *r, struct hk_pkt *p, const uint8_t *udp)
+{
+	uint8_t *ip = hk_pkt_data(*p);
+	uint16_t sport = kan_get16(udp);
+	size_t cap = HK_PKT_SIZE - p->off - KAN_UDP_OFF;
+	r->c.stats++;
+	size_t n = router_stats(r, (char *)ip + KAN_UDP_OFF, cap < NET_STATS_MAX ? cap : NET_STATS_MAX);
+	p->len = (uint16_t)kan_udp_build(ip, HK_PKT_SIZE - p->off, kan_hdr_dst(ip), kan_hdr_src(ip),
+	                                 NET_STATS_PORT, sport, n);
+	return out(r, p);
+}
+
+/* A packet for the router itself (or NDP, which is never forwarded). */
+static enum rtr_verdict local(struct router *r, struct hk_pkt *p, const struct net_ip6_info *in,
+                              const struct net_mac *from)
+{
+	uint8_t *ip = hk_pkt_data(*p);
+	uint8_t type = in->proto == 58 ? ip[in->l4_off] : 0;
+	if (type >= NET_ICMP6_RS && type <= NET_ICMP6_NA) {
+		if (!from)
+			return drop(r, NET_DROP_UNHANDLED); /* NDP from the KAN side means nothing */
+		return ndp(r, p, in, from);
+	}
+	if (kan_addr_is_multicast(kan_hdr_dst(ip)))
+		return drop(r, NET_DROP_UNHANDLED); /* MLD and other groups: nothing to do */
+	if (type == NET_ICMP6_ECHO_REQUEST) {
+		int bad = net_icmp6_check(ip, in);
+		if (bad != NET_PASS)
+			return drop(r, (unsigned)bad);
+		size_t at = net_icmp6_echo_reply(ip, in, kan_hdr_dst(ip));
+		p->off = (uint16_t)(p->off + at);
+		p->len = (uint16_t)(HK_IPV6_HDR + in->l4_len);
+		r->c.pings++;
+		return out(r, p);
+	}
+	const uint8_t *udp = in->proto == 17 && in->l4_len >= KAN_UDP_HDR ? ip + in->l4_off : NULL;
+	if (udp && in->l4_off == HK_IPV6_HDR && kan_get16(udp + 2) == NET_STATS_PORT)
+		return stats(r, p, udp);
+	return drop(r, NET_DROP_UNHANDLED);
+}
+
+static int is_ndp(const uint8_t *ip, const struct net_ip6_info *in)
+{
+	return in->proto == 58 && ip[in->l4_off] >= NET_ICMP6_RS && ip[in->l4_off] <= 137;
+}
+
+/* --- forwarding ------------------------------------------------------------------------- */
+
+enum rtr_verdict router_from_wire(struct router *r, struct hk_pkt *p)
+{
+	struct net_ip6_info in;
+	uint8_t *frame = hk_pkt_data(*p);
+	r->c.rx_frames++;
+	int bad = net_frame_check(frame, p->len, r->mtu, &r->mac, &in);
+	if (bad != NET_PASS)
+		return drop(r, (unsigned)bad);
+	struct net_mac from;
+	memcpy(from.b, frame + 6, 6);
+	p->off = (uint16_t)(p->off + NET_ETH_HDR);
+	uint8_t *ip = hk_pkt_data(*p);
+	p->len = (uint16_t)net_ip6_len(ip);
+	const struct hk_addr *dst = kan_hdr_dst(ip);
+	if (is_ndp(ip, &in) || is_ours(r, dst) || kan_addr_is_multicast(dst))
+		return local(r, p, &in, &from);
+	if (in.hop_limit <= 1)
+		return error(r, p, &r->link, ICMP_TIME_EXCEEDED, 0, 0, NET_DROP_HOP_LIMIT);
+	uint32_t v;
+	if (net_lpm_lookup(&r->rt, dst, &v) < 0)
+		return error(r, p, &r->link, KAN_ICMP_UNREACH, KAN_UNREACH_NO_ROUTE, 0,
+		             NET_DROP_NO_ROUTE);
+	ip[7]--;
+	switch ((enum rt_kind)(v >> 24)) {
+	case RT_KAN: r->c.to_kan++; return V_KAN;
+	case RT_VIA: r->c.to_kan++; p->ep = (uint16_t)v; return V_VIA;
+	case RT_WIRE: return to_wire(r, p, dst);
+	case RT_GW: return to_wire(r, p, &r->gw[v & 0xffffff]);
+	case RT_DROP: break;
+	}
+	return drop(r, NET_DROP_NO_ROUTE);
+}
+
+enum rtr_verdict router_from_kan(struct router *r, struct hk_pkt *p)
+{
+	struct net_ip6_info in;
+	uint8_t *ip = hk_pkt_data(*p);
+	r->c.from_kan++;
+	int bad = net_ip6_check(ip, p->len, &in);
+	if (bad != NET_PASS)
+		return drop(r, (unsigned)bad);
+	const struct hk_addr *dst = kan_hdr_dst(ip);
+	if (is_ours(r, dst))
+		return local(r, p, &in, NULL);
+	if (in.hop_limit <= 1)
+		return error(r, p, &r->kan_addr, ICMP_TIME_EXCEEDED, 0, 0, NET_DROP_HOP_LIMIT);
+	if (p->len > r->mtu)
+		return error(r, p, &r->kan_addr, ICMP_TOO_BIG, 0, r->mtu, NET_DROP_TOO_BIG);
+	uint32_t v;
+	int found = net_lpm_lookup(&r->rt, dst, &v) >= 0;
+	enum rt_kind k = found ? (enum rt_kind)(v >> 24) : RT_DROP;
+	if (k != RT_WIRE && k != RT_GW)
+		return error(r, p, &r->kan_addr, KAN_ICMP_UNREACH, KAN_UNREACH_NO_ROUTE, 0,
+		             NET_DROP_NO_ROUTE);
+	ip[7]--;
+	return to_wire(r, p, k == RT_GW ? &r->gw[v & 0xffffff] : dst);
+}
+
+/* --- timers ------------------------------------------------------------------------------ */
+
+unsigned router_tick(struct router *r, int second, struct hk_pkt *ns, unsigned n,
+                     struct hk_pkt *dropped, unsigned *ndrop)
+{
+	unsigned used = 0;
+	r->ns_due = 0;
+	for (unsigned i = 0; i < NBR_MAX && used < n; i++) {
+		struct nbr *e = &r->nbr[i];
+		if (e->state != NBR_INCOMPLETE || (!second && e->tries))
+			continue;
+		if (e->tries >= NBR_RETRIES) {
+			if (e->has_pending) {
+				dropped[(*ndrop)++] = e->pending;
+				r->c.drops[NET_DROP_NO_NEIGHBOR]++;
+			}
+			e->state = NBR_FREE;
+			continue;
+		}
+		struct hk_pkt *p = &ns[used];
+		const struct hk_addr *src = net_is_link_local(&e->ip) ? &r->ll : &r->link;
+		p->off = HK_PKT_HEADROOM;
+		p->len = (uint16_t)net_ndp_build_ns(hk_pkt_data(*p), HK_PKT_SIZE - p->off, src, &e->ip,
+		                                    &r->mac);
+		struct hk_addr group;
+		struct net_mac gm;
+		net_solicited_node(&e->ip, &group);
+		net_mac_of_mcast(&group, &gm);
+		eth_push(r, p, &gm);
+		e->tries++;
+		r->c.ndp_out++;
+		used++;
+	}
+	return used;
+}
+
+int router_ra(struct router *r, struct hk_pkt *p)
+{
+	struct net_ra_cfg cfg = {.router_lifetime = 0, .mtu = r->mtu, .n_prefixes = 1};
+	cfg.prefix[0] = (struct net_ra_prefix){.rio = 1, .len = 64, .valid = 1800,
+	                                        .prefix = r->prefix};
+	p->off = HK_PKT_HEADROOM;
+	p->len = (uint16_t)net_ndp_build_ra(hk_pkt_data(*p), HK_PKT_SIZE - p->off, &r->ll, &all_nodes,
+	                                    &r->mac, &cfg);
+	return p->len != 0;
+}
+
+/* --- counters ---------------------------------------------------------------------------- */
+
+size_t router_stats(const struct router *r, char *buf, size_t cap)
+{
+	const struct rtr_count *c = &r->c;
+	size_t n = (size_t)snprintf(
+	    buf, cap,
+	    "stage netmac\nrx_frames %llu\ntx_frames %llu\ntx_done %llu\nto_kan %llu\nto_wire %llu\n"
+	    "from_kan %llu\nndp_in %llu\nndp_out %llu\npings %llu\nerrors_sent %llu\nstats %llu\n"
+	    "ra_sent %llu\n",
+	    (unsigned long long)c->rx_frames, (unsigned long long)c->tx_frames,
+	    (unsigned long long)c->tx_done, (unsigned long long)c->to_kan,
+	    (unsigned long long)c->to_wire, (unsigned long long)c->from_kan,
+	    (unsigned long long)c->ndp_in, (unsigned long long)c->ndp_out,
+	    (unsigned long long)c->pings, (unsigned long long)c->errors_sent,
+	    (unsigned long long)c->stats, (unsigned long long)c->ra_sent);
+	for (unsigned i = 0; i < NET_DROP_COUNT && n < cap; i++)
+		if (c->drops[i])
+			n += (size_t)snprintf(buf + n, cap - n, "drop.%s %llu\n", net_drop_name(i),
+			                      (unsigned long long)c->drops[i]);
+	if (n < cap && r->more_stats)
+		n += r->more_stats(buf + n, cap - n);
+	return n < cap ? n : cap;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef NET_STATS_H
+#define NET_STATS_H
+
+/*
+ * Statistics requests (until the management protocol of issue 6): a UDP
+ * datagram to a data-plane process's own address on NET_STATS_PORT is
+ * answered, from that address and port, with its counters as text, one
+ * "name value" per line, in one datagram within the IPv6 minimum MTU.
+ * The MAC driver/router and every worker answer it (docs/pipelines.md).
+ */
+#define NET_STATS_PORT 9901u
+#define NET_STATS_MAX  1200u /* reply payload bytes at most */
+
+#endif
