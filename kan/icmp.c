@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * ICMPv6 Destination Unreachable, made in place and parsed (contracts in
- * <kan/icmp.h>). All checks come before the first write, so a refusal
- * leaves the page as it was.
+ * ICMPv6 errors made in place, and Destination Unreachable parsed
+ * (contracts in <kan/icmp.h>). All checks come before the first write, so
+ * a refusal leaves the page as it was.
  */
 #include <kan/icmp.h>
 #include <kan/ipv6.h>
@@ -14,7 +14,7 @@ static const char *const icmp_names[] = {
     "ok",
     "not a checked IPv6 packet inside the page",
     "no room for the error",
-    "not a Destination Unreachable code",
+    "not an ICMPv6 error type and code made here",
     "error source multicast or unspecified",
     "original source multicast or unspecified",
     "original destination multicast",
@@ -31,83 +31,66 @@ const char *kan_icmp_err_name(int e)
 	return e <= 0 && e >= KAN_ICMP_ERR_MIN ? icmp_names[-e] : "unknown";
 }
 
-/* Extension headers RFC 8200 defines with the generic layout. */
-#define NH_HOPOPT   0u
-#define NH_ROUTING  43u
-#define NH_FRAGMENT 44u
-#define NH_AH       51u
-#define NH_DSTOPTS  60u
-
-static int is_ext_hdr(uint8_t nh)
-{
-	return nh == NH_HOPOPT || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_AH ||
-	       nh == NH_DSTOPTS;
-}
-
-/*
- * Length of the extension header nh at ip + at (at <= len), or 0 when it
- * cannot be walked: shorter than 8 bytes left, or a non-first fragment
- * (its upper-layer header is in another fragment).
- */
-static size_t ext_len(const uint8_t *ip, size_t len, uint8_t nh, size_t at)
-{
-	if (len - at < 8) /* every extension header is at least 8 bytes */
-		return 0;
-	if (nh == NH_FRAGMENT)
-		return (kan_get16(ip + at + 2) & 0xfff8) ? 0 : 8;
-	if (nh == NH_AH)
-		return ((size_t)ip[at + 1] + 2) * 4;
-	return ((size_t)ip[at + 1] + 1) * 8;
-}
-
 /*
  * 1 if the packet ip[0..len) (len >= 40) is an ICMPv6 error message (type
- * below 128), or might be: a chain that cannot be walked to its upper
- * layer within len and KAN_ICMP_EXT_MAX extension headers is not ruled out
- * (RFC 4443 2.4(e): never answer an error with an error).
+ * below 128), or might be: a chain that kan_ip6_walk cannot take to its
+ * upper layer (truncated, too long, a non-first fragment) is not ruled out
+ * (RFC 4443 2.4(e.1): never answer an error with an error).
  */
 static int may_be_icmp_error(const uint8_t *ip, size_t len)
 {
-	uint8_t nh = ip[6];
-	size_t at = HK_IPV6_HDR;
-	for (unsigned walked = 0;; walked++) {
-		if (nh == KAN_PROTO_ICMPV6)
-			return at >= len || ip[at] < 128;
-		if (!is_ext_hdr(nh))
-			return 0; /* an upper layer (or no next header) that is not ICMPv6 */
-		size_t n = walked < KAN_ICMP_EXT_MAX ? ext_len(ip, len, nh, at) : 0;
-		if (!n || n > len - at)
-			return 1;
-		nh = ip[at];
-		at += n;
-	}
+	struct kan_ip6_l4 l4;
+	if (kan_ip6_walk(ip, len, &l4) != KAN_WALK_UPPER)
+		return 1;
+	return l4.proto == KAN_PROTO_ICMPV6 && (l4.off >= len || ip[l4.off] < 128);
+}
+
+/* Type and code name an error kan_icmp6_error makes (RFC 4443 3.1-3.4, RFC 7112). */
+static int error_known(uint8_t type, uint8_t code)
+{
+	static const uint8_t max_code[] = {
+	    [KAN_ICMP_UNREACH] = KAN_UNREACH_CODE_MAX,
+	    [KAN_ICMP_TOO_BIG] = 0,
+	    [KAN_ICMP_TIME_EXCEEDED] = KAN_TIME_REASSEMBLY,
+	    [KAN_ICMP_PARAM_PROB] = KAN_PARAM_INCOMPLETE,
+	};
+	return type >= KAN_ICMP_UNREACH && type <= KAN_ICMP_PARAM_PROB && code <= max_code[type];
+}
+
+/* RFC 4443 2.4(e.3): the two errors path MTU discovery and unknown
+ * options need are the only ones sent for a multicast destination. */
+static int error_for_multicast(uint8_t type, uint8_t code)
+{
+	return type == KAN_ICMP_TOO_BIG ||
+	       (type == KAN_ICMP_PARAM_PROB && code == KAN_PARAM_OPTION);
 }
 
 /* Why the packet at ip (len bytes, inside the page) gets no error; 0 if it may. */
-static int unreach_refusal(const uint8_t *ip, size_t len, const struct hk_addr *from, uint8_t code)
+static int error_refusal(const uint8_t *ip, size_t len, const struct hk_addr *from, uint8_t type,
+                         uint8_t code)
 {
 	if (!kan_ip6_len_ok(ip, len))
 		return KAN_ICMP_BADPKT;
-	if (code > KAN_UNREACH_CODE_MAX)
+	if (!error_known(type, code))
 		return KAN_ICMP_CODE;
 	if (kan_addr_is_multicast(from) || kan_addr_is_unspecified(from))
 		return KAN_ICMP_FROM;
 	if (kan_addr_is_multicast(kan_hdr_src(ip)) || kan_addr_is_unspecified(kan_hdr_src(ip)))
 		return KAN_ICMP_SRC;
-	if (kan_addr_is_multicast(kan_hdr_dst(ip)))
+	if (kan_addr_is_multicast(kan_hdr_dst(ip)) && !error_for_multicast(type, code))
 		return KAN_ICMP_MCAST;
 	if (may_be_icmp_error(ip, len))
 		return KAN_ICMP_IS_ERROR;
 	return KAN_ICMP_OK;
 }
 
-int kan_icmp6_unreach(uint8_t *page, size_t page_size, uint16_t *off, uint16_t *len,
-                      const struct hk_addr *from, uint8_t code)
+int kan_icmp6_error(uint8_t *page, size_t page_size, uint16_t *off, uint16_t *len,
+                    const struct hk_addr *from, uint8_t type, uint8_t code, uint32_t param)
 {
 	size_t o = *off, l = *len;
 	if (o > page_size || l > page_size - o)
 		return KAN_ICMP_BADPKT;
-	int rc = unreach_refusal(page + o, l, from, code);
+	int rc = error_refusal(page + o, l, from, type, code);
 	if (rc)
 		return rc;
 	const size_t front = HK_IPV6_HDR + KAN_ICMP_HDR;
@@ -125,13 +108,20 @@ int kan_icmp6_unreach(uint8_t *page, size_t page_size, uint16_t *off, uint16_t *
 	if (no + front != o)
 		memmove(icmp + KAN_ICMP_HDR, page + o, q);
 	kan_ip6_hdr_write(ip, (uint16_t)(KAN_ICMP_HDR + q), KAN_PROTO_ICMPV6, &src, &dst);
-	icmp[0] = KAN_ICMP_UNREACH;
+	icmp[0] = type;
 	icmp[1] = code;
-	memset(icmp + 2, 0, 6); /* checksum (for now) and the unused word */
+	kan_put16(icmp + 2, 0); /* the checksum covers itself as 0 */
+	kan_put32(icmp + 4, type == KAN_ICMP_TOO_BIG || type == KAN_ICMP_PARAM_PROB ? param : 0);
 	kan_put16(icmp + 2, kan_l4_checksum(&src, &dst, KAN_PROTO_ICMPV6, icmp, KAN_ICMP_HDR + q));
 	*off = (uint16_t)no;
 	*len = (uint16_t)(front + q);
 	return KAN_ICMP_OK;
+}
+
+int kan_icmp6_unreach(uint8_t *page, size_t page_size, uint16_t *off, uint16_t *len,
+                      const struct hk_addr *from, uint8_t code)
+{
+	return kan_icmp6_error(page, page_size, off, len, from, KAN_ICMP_UNREACH, code, 0);
 }
 
 /* Fill b from the quote q[0..n) (n >= 40): the bounced packet's addresses

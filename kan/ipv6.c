@@ -6,6 +6,7 @@
 #include <hekate/errno.h>
 #include <hekate/fmt.h>
 #include <kan/ipv6.h>
+#include <kan/wire.h>
 #include <string.h>
 
 static const char *const hdr_names[KAN_HDR_COUNT] = {
@@ -92,8 +93,7 @@ static int parse_groups(const char *s, size_t n, uint16_t *g, int max, int *coun
 	return 0;
 }
 
-/* Text address (no zone, no embedded IPv4) into *out. */
-static int parse_addr(const char *s, size_t n, struct hk_addr *out)
+int kan_addr_parse(const char *s, size_t n, struct hk_addr *out)
 {
 	uint16_t head[8], tail[8];
 	int nh = 0, nt = 0;
@@ -135,10 +135,37 @@ int kan_prefix_parse(const char *s, size_t n, struct hk_addr *out)
 	if (slash == n || n - slash != 3 || s[slash + 1] != '6' || s[slash + 2] != '4')
 		return -HK_EINVAL;
 	struct hk_addr a;
-	if (parse_addr(s, slash, &a) || kan_addr_iid(&a) != 0 || kan_addr_is_multicast(&a) ||
+	if (kan_addr_parse(s, slash, &a) || kan_addr_iid(&a) != 0 || kan_addr_is_multicast(&a) ||
 	    kan_addr_is_unspecified(&a))
 		return -HK_EINVAL;
 	*out = a;
+	return 0;
+}
+
+int kan_net_parse(const char *s, size_t n, struct hk_addr *out, unsigned *len)
+{
+	size_t slash = n;
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/') {
+			slash = i;
+			break;
+		}
+	if (slash == n || slash + 1 == n || n - slash > 4)
+		return -HK_EINVAL;
+	for (size_t i = slash + 1; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -HK_EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	struct hk_addr a;
+	if (v > 128 || kan_addr_parse(s, slash, &a))
+		return -HK_EINVAL;
+	for (unsigned bit = v; bit < 128; bit++)
+		if (a.b[bit / 8] & (0x80u >> (bit % 8)))
+			return -HK_EINVAL; /* bits set beyond the length: a typo, not a prefix */
+	*out = a;
+	*len = v;
 	return 0;
 }
 
@@ -203,4 +230,39 @@ uint16_t kan_l4_checksum(const struct hk_addr *src, const struct hk_addr *dst, u
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
+}
+
+/* Length of the extension header nh at ip + at, given len - at >= 8 bytes
+ * are there: every header is at least 8; AH counts 4-byte units minus 2,
+ * the others 8-byte units minus 1 (RFC 4302 2.2, RFC 8200 4.3-4.6). */
+static size_t ext_len(const uint8_t *ip, uint8_t nh, size_t at)
+{
+	if (nh == KAN_NH_FRAGMENT)
+		return 8;
+	if (nh == KAN_NH_AH)
+		return ((size_t)ip[at + 1] + 2) * 4;
+	return ((size_t)ip[at + 1] + 1) * 8;
+}
+
+enum kan_walk kan_ip6_walk(const uint8_t *ip, size_t len, struct kan_ip6_l4 *out)
+{
+	struct kan_ip6_l4 w = {ip[6], 0, 0, HK_IPV6_HDR};
+	for (; kan_ip6_is_ext(w.proto); w.n_ext++) {
+		if (w.n_ext == KAN_EXT_MAX || len - w.off < 8)
+			return KAN_WALK_BAD;
+		if (w.proto == KAN_NH_FRAGMENT) {
+			if (kan_get16(ip + w.off + 2) & 0xfff8) { /* fragment offset != 0 */
+				*out = w;
+				return KAN_WALK_FRAGMENT;
+			}
+			w.frag = 1;
+		}
+		size_t n = ext_len(ip, w.proto, w.off);
+		if (n > len - w.off)
+			return KAN_WALK_BAD;
+		w.proto = ip[w.off];
+		w.off = (uint16_t)(w.off + n);
+	}
+	*out = w;
+	return KAN_WALK_UPPER;
 }

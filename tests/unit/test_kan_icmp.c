@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * ICMPv6 Destination Unreachable (kan/icmp.c) on the host. Every result of
- * kan_icmp6_unreach is compared byte for byte, over the whole page, with a
- * reference model written from RFC 4443 3.1 and the contract in
+ * ICMPv6 errors (kan/icmp.c) on the host. Every result of kan_icmp6_error
+ * and kan_icmp6_unreach is compared byte for byte, over the whole page,
+ * with a reference model written from RFC 4443 3.1-3.4 and the contract in
  * <kan/icmp.h> (its checksum is the independent one in kan_ref.h): every
  * offset and length on small pages, the in-place case, the moving case,
- * every refusal with the page left untouched, extension-header chains, and
- * a random loop. Pages are exact-size blocks, so a write outside them is
- * an ASan report. The parser gets every class, every truncation and a
- * mutation loop judged by a reference classifier.
+ * every refusal with the page left untouched, extension-header chains,
+ * every type and code with the multicast exceptions of 2.4(e.3) and the
+ * 4-byte parameter, and a random loop. Pages are exact-size blocks, so a
+ * write outside them is an ASan report. The parser gets every class, every
+ * truncation and a mutation loop judged by a reference classifier.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,26 +76,38 @@ static int ref_is_error(const uint8_t *ip, size_t len)
 	}
 }
 
+/* The largest code of each error type (RFC 4443 3.1-3.4, RFC 7112). */
+static int ref_code_ok(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 1: return code <= 6;
+	case 2: return code == 0;
+	case 3: return code <= 1;
+	case 4: return code <= 3;
+	default: return 0;
+	}
+}
+
 /*
- * What kan_icmp6_unreach must do: the result code and, when 0, the whole
+ * What kan_icmp6_error must do: the result code and, when 0, the whole
  * expected page in exp with the new offset and length.
  */
-static int ref_unreach(const uint8_t *page, size_t psize, size_t off, size_t len,
-                       const struct hk_addr *from, uint8_t code, uint8_t *exp, size_t *eoff,
-                       size_t *elen)
+static int ref_error(const uint8_t *page, size_t psize, size_t off, size_t len,
+                     const struct hk_addr *from, uint8_t type, uint8_t code, uint32_t param,
+                     uint8_t *exp, size_t *eoff, size_t *elen)
 {
 	if (off > psize || len > psize - off)
 		return KAN_ICMP_BADPKT;
 	const uint8_t *ip = page + off;
 	if (len < 40 || ip[0] >> 4 != 6 || rd16(ip + 4) + 40u != len)
 		return KAN_ICMP_BADPKT;
-	if (code > 6)
+	if (!ref_code_ok(type, code))
 		return KAN_ICMP_CODE;
 	if (ref_mcast(from->b) || ref_unspec(from->b))
 		return KAN_ICMP_FROM;
 	if (ref_mcast(ip + 8) || ref_unspec(ip + 8))
 		return KAN_ICMP_SRC;
-	if (ref_mcast(ip + 24))
+	if (ref_mcast(ip + 24) && type != 2 && !(type == 4 && code == 2))
 		return KAN_ICMP_MCAST;
 	if (ref_is_error(ip, len))
 		return KAN_ICMP_IS_ERROR;
@@ -114,9 +127,11 @@ static int ref_unreach(const uint8_t *page, size_t psize, size_t off, size_t len
 	memcpy(exp + noff + 48, page + off, q); /* from the original page: no overlap */
 	ref_ip6(exp + noff, 48 + q, 58, &fr, &to);
 	uint8_t *icmp = exp + noff + 40;
-	icmp[0] = 1;
+	icmp[0] = type;
 	icmp[1] = code;
 	memset(icmp + 2, 0, 6);
+	if (type == 2 || type == 4)
+		wr32(icmp + 4, param);
 	wr16(icmp + 2, ref_csum(&fr, &to, 58, icmp, 8 + q));
 	*eoff = noff;
 	*elen = 48 + q;
@@ -157,31 +172,42 @@ static void make_orig(uint8_t *ip, size_t len, const struct hk_addr *src, const 
 }
 
 /*
- * Run kan_icmp6_unreach on an exact-size copy of page and compare the
+ * Run kan_icmp6_error on an exact-size copy of page and compare the
  * outcome with the reference: return value, offset, length and every
- * byte of the page (untouched on a refusal). Returns the result.
+ * byte of the page (untouched on a refusal). A Destination Unreachable
+ * with param 0 also goes through kan_icmp6_unreach, which must do the
+ * same. Returns the result.
  */
+static int error_check(const uint8_t *page, size_t psize, size_t off, size_t len,
+                       const struct hk_addr *from, uint8_t type, uint8_t code, uint32_t param)
+{
+	uint8_t *exp = buf_exact(NULL, psize);
+	size_t eoff = off, elen = len;
+	int want = ref_error(page, psize, off, len, from, type, code, param, exp, &eoff, &elen);
+	if (want != KAN_ICMP_OK)
+		memcpy(exp, page, psize);
+	for (int wrapper = 0; wrapper < 1 + (type == 1 && param == 0); wrapper++) {
+		uint8_t *p = buf_exact(page, psize);
+		uint16_t o = (uint16_t)off, l = (uint16_t)len;
+		assert_true(o == off && l == len);
+		int rc = wrapper ? kan_icmp6_unreach(p, psize, &o, &l, from, code)
+		                 : kan_icmp6_error(p, psize, &o, &l, from, type, code, param);
+		assert_int_equal(rc, want);
+		assert_int_equal(o, eoff);
+		assert_int_equal(l, elen);
+		assert_memory_equal(p, exp, psize);
+		if (rc == KAN_ICMP_OK && psize == HK_PKT_SIZE)
+			assert_int_equal(kan_hdr_check(p, o, l), KAN_HDR_OK);
+		buf_free(p, psize);
+	}
+	buf_free(exp, psize);
+	return want;
+}
+
 static int unreach_check(const uint8_t *page, size_t psize, size_t off, size_t len,
                          const struct hk_addr *from, uint8_t code)
 {
-	uint8_t *p = buf_exact(page, psize);
-	uint8_t *exp = buf_exact(NULL, psize);
-	size_t eoff = off, elen = len;
-	int want = ref_unreach(page, psize, off, len, from, code, exp, &eoff, &elen);
-	if (want != KAN_ICMP_OK)
-		memcpy(exp, page, psize);
-	uint16_t o = (uint16_t)off, l = (uint16_t)len;
-	assert_true(o == off && l == len);
-	int rc = kan_icmp6_unreach(p, psize, &o, &l, from, code);
-	assert_int_equal(rc, want);
-	assert_int_equal(o, eoff);
-	assert_int_equal(l, elen);
-	assert_memory_equal(p, exp, psize);
-	if (rc == KAN_ICMP_OK && psize == HK_PKT_SIZE)
-		assert_int_equal(kan_hdr_check(p, o, l), KAN_HDR_OK);
-	buf_free(exp, psize);
-	buf_free(p, psize);
-	return rc;
+	return error_check(page, psize, off, len, from, 1, code, 0);
 }
 
 /* ---- making errors ------------------------------------------------------ */
@@ -501,6 +527,87 @@ static void test_extension_chains(void **state)
 	buf_free(page, HK_PKT_SIZE);
 }
 
+/* ---- every error type ---------------------------------------------------- */
+
+static void test_error_types_and_codes(void **state)
+{
+	(void)state;
+	uint8_t *page = buf_exact(NULL, 400);
+	int made[5] = {0};
+	for (unsigned type = 0; type < 256; type++) {
+		for (unsigned code = 0; code < 256; code++) {
+			make_orig(page + 128, 100, &REF_PROC, &REF_REMOTE, code);
+			int rc = error_check(page, 400, 128, 100, &REF_KERNEL, (uint8_t)type,
+			                     (uint8_t)code, 0x01020304u * (code + 1));
+			assert_int_equal(
+			    rc, ref_code_ok((uint8_t)type, (uint8_t)code) ? 0 : KAN_ICMP_CODE);
+			if (rc == 0)
+				made[type]++;
+		}
+	}
+	assert_int_equal(made[1], 7);
+	assert_int_equal(made[2], 1);
+	assert_int_equal(made[3], 2);
+	assert_int_equal(made[4], 4);
+	buf_free(page, 400);
+}
+
+/* By hand: the type, code and 4-byte field of each, and what a
+ * multicast destination gets (RFC 4443 2.4(e.3)). */
+static void test_error_fields_and_multicast(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t type, code;
+		uint32_t param, field;
+		int to_group;
+	} cases[] = {
+	    {1, 0, 0xdeadbeef, 0, 0},
+	    {1, 3, 0, 0, 0},
+	    {1, 1, 7, 0, 0},
+	    {2, 0, 1280, 1280, 1},
+	    {2, 0, 9000, 9000, 1},
+	    {3, 0, 5, 0, 0},
+	    {3, 1, 0, 0, 0},
+	    {4, 0, 40, 40, 0},
+	    {4, 1, 6, 6, 0},
+	    {4, 2, 42, 42, 1},
+	    {4, 3, 0xffffffff, 0xffffffff, 0},
+	};
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+		for (int group = 0; group < 2; group++) {
+			uint8_t *page = buf_exact(NULL, HK_PKT_SIZE);
+			make_orig(page + 256, 300, &REF_REMOTE, group ? &MCAST : &REF_PROC, 1);
+			uint16_t o = 256, l = 300;
+			int rc = kan_icmp6_error(page, HK_PKT_SIZE, &o, &l, &REF_KERNEL,
+			                         cases[k].type, cases[k].code, cases[k].param);
+			if (group && !cases[k].to_group) {
+				assert_int_equal(rc, KAN_ICMP_MCAST);
+				buf_free(page, HK_PKT_SIZE);
+				continue;
+			}
+			assert_int_equal(rc, 0);
+			assert_int_equal(o, 256 - 48);
+			assert_int_equal(l, 348);
+			const uint8_t *e = page + o;
+			assert_int_equal(e[40], cases[k].type);
+			assert_int_equal(e[41], cases[k].code);
+			assert_int_equal(rd32(e + 44), cases[k].field);
+			assert_memory_equal(e + 8, REF_KERNEL.b, 16);
+			assert_memory_equal(e + 24, REF_REMOTE.b, 16);
+			assert_true(ref_csum_ok(e, l));
+			/* the quote is the packet as it was */
+			assert_int_equal(e[48], 0x60);
+			assert_memory_equal(e + 48 + 24, group ? MCAST.b : REF_PROC.b, 16);
+			/* and the error is never answered with another */
+			assert_int_equal(
+			    error_check(page, HK_PKT_SIZE, o, l, &REF_KERNEL, 2, 0, 1280),
+			    KAN_ICMP_IS_ERROR);
+			buf_free(page, HK_PKT_SIZE);
+		}
+	}
+}
+
 /* ---- random outcomes against the model ---------------------------------- */
 
 static struct hk_addr rand_addr(void)
@@ -542,8 +649,10 @@ static void test_random_against_model(void **state)
 				page[off + 40] = (uint8_t)rndn(256);
 		}
 		struct hk_addr from = rndn(6) ? REF_KERNEL : rand_addr();
+		uint8_t type = (uint8_t)(rndn(8) ? 1 + rndn(4) : rnd());
 		uint8_t code = (uint8_t)(rndn(8) ? rndn(7) : rnd());
-		int rc = unreach_check(page, ps, off, len, &from, code);
+		uint32_t param = rndn(2) ? 0 : (uint32_t)rnd();
+		int rc = error_check(page, ps, off, len, &from, type, code, param);
 		seen[-rc]++;
 	}
 	for (int e = 0; e <= -KAN_ICMP_IS_ERROR; e++)
@@ -753,6 +862,8 @@ int main(void)
 	    cmocka_unit_test(test_refuse_addresses_and_code),
 	    cmocka_unit_test(test_refuse_icmp_errors),
 	    cmocka_unit_test(test_extension_chains),
+	    cmocka_unit_test(test_error_types_and_codes),
+	    cmocka_unit_test(test_error_fields_and_multicast),
 	    cmocka_unit_test(test_random_against_model),
 	    cmocka_unit_test(test_parse_classes),
 	    cmocka_unit_test(test_parse_truncations),

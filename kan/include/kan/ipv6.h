@@ -75,11 +75,64 @@ uint64_t kan_addr_iid(const struct hk_addr *a);
  * zero, the /64 is required) into *out. 0 or -HK_EINVAL.
  */
 int kan_prefix_parse(const char *s, size_t n, struct hk_addr *out);
+/* Text address s[0..n) (RFC 4291 2.2 forms, no zone, no embedded IPv4): 0 or -HK_EINVAL. */
+int kan_addr_parse(const char *s, size_t n, struct hk_addr *out);
+/* "ADDR/LEN" (LEN 0..128, no bits set past LEN) into *out, *len: 0 or -HK_EINVAL. */
+int kan_net_parse(const char *s, size_t n, struct hk_addr *out, unsigned *len);
 /* Format a as RFC 5952 text (longest zero run compressed) into buf (>= 40 bytes). */
 void kan_addr_format(const struct hk_addr *a, char *buf, size_t n);
 
 /* Internet checksum over an IPv6 pseudo-header and upper-layer data. */
 uint16_t kan_l4_checksum(const struct hk_addr *src, const struct hk_addr *dst, uint8_t proto,
                          const uint8_t *data, size_t len);
+
+/*
+ * Extension headers (RFC 8200 section 4): the one walker of a header chain,
+ * shared by the kernel's ICMPv6 errors (kan/icmp.c, "is this an error?")
+ * and the data plane's checks (net/ip6.c). Walked: hop-by-hop (0), routing
+ * (43), fragment (44), authentication (51, RFC 4302 length in 4-byte units)
+ * and destination options (60), at most KAN_EXT_MAX of them. Anything else,
+ * including ESP (50) and no next header (59), is the upper layer.
+ */
+#define KAN_NH_HOPOPT   0u
+#define KAN_NH_ROUTING  43u
+#define KAN_NH_FRAGMENT 44u
+#define KAN_NH_AH       51u
+#define KAN_NH_DSTOPTS  60u
+#define KAN_EXT_MAX     8u
+
+/* nh is one of the five walked extension headers: one shift and a compare,
+ * so the common packet (UDP or ICMPv6 right after the header) pays nothing
+ * more for the walk. */
+static inline int kan_ip6_is_ext(uint8_t nh)
+{
+	const uint64_t ext = 1ull << KAN_NH_HOPOPT | 1ull << KAN_NH_ROUTING |
+	                     1ull << KAN_NH_FRAGMENT | 1ull << KAN_NH_AH | 1ull << KAN_NH_DSTOPTS;
+	return nh < 64 && (ext >> nh & 1);
+}
+
+/* Where a header chain ends. */
+struct kan_ip6_l4 {
+	uint8_t proto; /* upper-layer next header; KAN_NH_FRAGMENT at a non-first fragment */
+	uint8_t n_ext; /* extension headers walked before off */
+	uint8_t frag;  /* a Fragment header was walked (a first or atomic fragment) */
+	uint16_t off;  /* offset of that header from ip; off <= len */
+};
+
+/* Outcomes of kan_ip6_walk. */
+enum kan_walk {
+	KAN_WALK_BAD = -1,     /* a header runs past len, or more than KAN_EXT_MAX of them */
+	KAN_WALK_UPPER = 0,    /* reached the upper layer (its bytes, if any, not checked) */
+	KAN_WALK_FRAGMENT = 1, /* stopped at a non-first fragment: the rest is elsewhere */
+};
+
+/*
+ * Walk the chain of the IPv6 packet ip[0..len) (len >= 40; len is what the
+ * caller trusts, normally payload length + 40) starting from the fixed
+ * header's next header. Reads only ip[0..len). Fills *out on
+ * KAN_WALK_UPPER and KAN_WALK_FRAGMENT (then out->off is the Fragment
+ * header's offset); leaves it untouched on KAN_WALK_BAD.
+ */
+enum kan_walk kan_ip6_walk(const uint8_t *ip, size_t len, struct kan_ip6_l4 *out);
 
 #endif
