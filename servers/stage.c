@@ -95,7 +95,8 @@ static int own_service(struct stage *s, struct out *o, struct hk_pkt *p,
 	if (!kan_addr_eq(kan_hdr_dst(ip), &s->addr))
 		return 0;
 	if (in->proto == 58 && ip[in->l4_off] == NET_ICMP6_ECHO_REQUEST) {
-		int bad = net_icmp6_check(ip, in);
+		int bad = kan_addr_is_unspecified(kan_hdr_src(ip)) ? NET_DROP_IP_SRC
+		                                                  : net_icmp6_check(ip, in);
 		if (bad != NET_PASS) {
 			drop(s, o, *p, (unsigned)bad);
 			return 1;

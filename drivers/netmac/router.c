@@ -318,7 +318,8 @@ static enum rtr_verdict local(struct router *r, struct hk_pkt *p, const struct n
 	if (kan_addr_is_multicast(kan_hdr_dst(ip)))
 		return drop(r, NET_DROP_UNHANDLED); /* MLD and other groups: nothing to do */
 	if (type == NET_ICMP6_ECHO_REQUEST) {
-		int bad = net_icmp6_check(ip, in);
+		int bad = kan_addr_is_unspecified(kan_hdr_src(ip)) ? NET_DROP_IP_SRC
+		                                                  : net_icmp6_check(ip, in);
 		if (bad != NET_PASS)
 			return drop(r, (unsigned)bad);
 		size_t at = net_icmp6_echo_reply(ip, in, kan_hdr_dst(ip));

@@ -580,6 +580,53 @@ static int parse_exact(const char *s, size_t n, struct hk_addr *out)
 	return rc;
 }
 
+/* kan_net_parse and kan_addr_parse: any length, host bits refused, every byte
+ * read from an exact copy; each truncation of a valid text is refused or
+ * parses to a shorter valid form, never reads past the end. */
+static int net_exact(const char *s, size_t n, struct hk_addr *out, unsigned *len)
+{
+	char *copy = malloc(n ? n : 1);
+	assert_non_null(copy);
+	memcpy(copy, s, n);
+	int rc = kan_net_parse(copy, n, out, len);
+	free(copy);
+	return rc;
+}
+
+static void test_net_parse(void **state)
+{
+	(void)state;
+	struct hk_addr a;
+	unsigned len = 999;
+	static const uint8_t want[16] = {0xfd, 0, 0x6b, 0x61, 0x6e, 0, 0, 0xff, [15] = 0};
+	assert_int_equal(net_exact("fd00:6b61:6e00:ff::/64", 22, &a, &len), 0);
+	assert_int_equal(len, 64);
+	assert_memory_equal(a.b, want, 16);
+	assert_int_equal(net_exact("::/0", 4, &a, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(net_exact("fd00::1/128", 11, &a, &len), 0);
+	assert_int_equal(len, 128);
+	assert_int_equal(a.b[15], 1);
+	assert_int_equal(net_exact("fc00::/7", 8, &a, &len), 0);
+	assert_int_equal(net_exact("fd00::/7", 8, &a, &len), -HK_EINVAL); /* fd has bit 7 set */
+	static const char *const bad[] = {
+	    "fd00::1/64", /* host bits */ "fd00::/129", "fd00::/", "fd00::", "/64", "fd00::/6a",
+	    "fd00::/-1", "fd00::/0064", "fd00:::/64", "g::/64", "fd00::/ 64", "1:2:3:4:5:6:7:8:9/64",
+	    "fe00::/6" /* bit 6 set past /6 */};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = 77;
+		memset(&a, 0xa5, sizeof(a));
+		assert_int_equal(net_exact(bad[i], strlen(bad[i]), &a, &len), -HK_EINVAL);
+		assert_int_equal(len, 77); /* untouched on failure */
+	}
+	const char *full = "2001:db8:1:2:3:4:5:0/112";
+	for (size_t n = 0; n < strlen(full); n++)
+		(void)net_exact(full, n, &a, &len); /* any result, but within n bytes */
+	assert_int_equal(kan_addr_parse("fd00:6b61:6e00:ff::2", 20, &a), 0);
+	assert_int_equal(a.b[15], 2);
+	assert_int_equal(kan_addr_parse("fd00::2/64", 10, &a), -HK_EINVAL);
+}
+
 static void test_prefix_parse_accepts(void **state)
 {
 	(void)state;
@@ -916,7 +963,7 @@ static void test_l4_checksum(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_harness_detects_overread),
+	    cmocka_unit_test(test_harness_detects_overread), cmocka_unit_test(test_net_parse),
 	    cmocka_unit_test(test_hdr_valid),
 	    cmocka_unit_test(test_hdr_bounds),
 	    cmocka_unit_test(test_hdr_short),

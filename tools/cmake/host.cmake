@@ -46,6 +46,9 @@ if(HKWIRE_SOURCES)
   target_compile_options(hkwire PRIVATE ${HEKATE_WARNINGS})
   target_link_libraries(hkwire PRIVATE tool_net)
 endif()
+# hkcheck: ordinary Linux UDP sockets against a node (the net tests' client).
+add_executable(hkcheck tools/hkcheck.c)
+target_compile_options(hkcheck PRIVATE ${HEKATE_WARNINGS})
 # Packs the boot image (newc cpio: manifest + user ELF files).
 add_executable(mkinitrd tools/mkinitrd.c)
 target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})
@@ -75,6 +78,9 @@ foreach(img default bench)
 endforeach()
 
 add_subdirectory(tests/unit)
+# Host <-> node over a tap device in a namespace of the test's own (label net, needs root).
+add_test(NAME net.dataplane COMMAND ${CMAKE_SOURCE_DIR}/tests/net/dataplane.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(net.dataplane PROPERTIES LABELS net TIMEOUT 300)
 add_subdirectory(tests/qemu)
 
 # The bootstrap's own guarantees (checksum refusal, no half-extracted cache, offline re-run).

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * hkcheck: talk to a Hekate node's processes with ordinary Linux UDP
+ * sockets, as any host application would (the net tests run it inside
+ * their namespace; docs/host-link.md).
+ *
+ *   hkcheck stats ADDR                 print ADDR's counters (UDP port 9901)
+ *   hkcheck echo ADDR PORT COUNT MIN MAX [WINDOW]
+ *       send COUNT datagrams of MIN..MAX bytes (sizes varied, payloads
+ *       derived from the sequence number) to ADDR:PORT, at most WINDOW
+ *       (default 32) outstanding, verify every echo byte for byte, print
+ *       "udp sent N received M bad K lost L" and exit 0 only if every one
+ *       came back intact. Nothing is retransmitted: losses are reported.
+ * Every wait is bounded (2 s without any reply ends the run).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define STATS_PORT 9901
+#define MAX_DGRAM  65507
+#define IDLE_MS    2000
+
+static int open_to(const char *addr, unsigned port, struct sockaddr_in6 *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin6_family = AF_INET6;
+	sa->sin6_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET6, addr, &sa->sin6_addr) != 1) {
+		fprintf(stderr, "hkcheck: '%s' is not an IPv6 address\n", addr);
+		exit(2);
+	}
+	int s = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)sa, sizeof(*sa))) {
+		perror("hkcheck: socket");
+		exit(1);
+	}
+	return s;
+}
+
+/* Datagram seq: its size in [min, max] and every byte derived from seq. */
+static size_t fill(uint8_t *b, uint32_t seq, size_t min, size_t max)
+{
+	size_t n = min + (size_t)((seq * 2654435761u) % (uint32_t)(max - min + 1));
+	uint32_t x = seq * 0x9e3779b9u + 1;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		b[i] = (uint8_t)x;
+	}
+	if (n >= 4)
+		memcpy(b, &seq, 4);
+	return n;
+}
+
+static int wait_readable(int s, int ms)
+{
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	return poll(&p, 1, ms) > 0;
+}
+
+static int cmd_stats(const char *addr)
+{
+	struct sockaddr_in6 sa;
+	int s = open_to(addr, STATS_PORT, &sa);
+	char buf[2048];
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (send(s, "stats", 5, 0) < 0)
+			perror("hkcheck: send");
+		if (!wait_readable(s, IDLE_MS))
+			continue;
+		ssize_t n = recv(s, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			fwrite(buf, 1, (size_t)n, stdout);
+			return 0;
+		}
+	}
+	fprintf(stderr, "hkcheck: no stats reply from %s\n", addr);
+	return 1;
+}
+
+static int cmd_echo(const char *addr, unsigned port, uint32_t count, size_t min, size_t max,
+                    uint32_t window)
+{
+	struct sockaddr_in6 sa;
+	int s = open_to(addr, port, &sa);
+	static uint8_t out[MAX_DGRAM], in[MAX_DGRAM + 1];
+	uint32_t sent = 0, got = 0, bad = 0;
+	while (got + bad < count) {
+		while (sent < count && sent - got - bad < window) {
+			size_t n = fill(out, sent, min, max);
+			if (send(s, out, n, 0) < 0 && errno != ECONNREFUSED) {
+				perror("hkcheck: send");
+				return 1;
+			}
+			sent++;
+		}
+		if (!wait_readable(s, IDLE_MS))
+			break; /* the rest are lost */
+		ssize_t n = recv(s, in, sizeof(in), 0);
+		if (n < 4) {
+			bad++;
+			continue;
+		}
+		uint32_t seq;
+		memcpy(&seq, in, 4);
+		size_t want = seq < sent ? fill(out, seq, min, max) : 0;
+		if (seq >= sent || (size_t)n != want || memcmp(in, out, want))
+			bad++;
+		else
+			got++;
+	}
+	printf("udp sent %u received %u bad %u lost %u\n", sent, got, bad, sent - got - bad);
+	return got == count ? 0 : 1;
+}
+
+static unsigned long num(const char *s, unsigned long max, const char *what)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v > max) {
+		fprintf(stderr, "hkcheck: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "stats"))
+		return cmd_stats(argv[2]);
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "echo")) {
+		size_t min = num(argv[5], MAX_DGRAM, "MIN"), max = num(argv[6], MAX_DGRAM, "MAX");
+		if (min < 4 || max < min) {
+			fprintf(stderr, "hkcheck: need 4 <= MIN <= MAX\n");
+			return 2;
+		}
+		return cmd_echo(argv[2], (unsigned)num(argv[3], 65535, "PORT"),
+		                (uint32_t)num(argv[4], 100000000, "COUNT"), min, max,
+		                argc == 8 ? (uint32_t)num(argv[7], 4096, "WINDOW") : 32);
+	}
+	fprintf(stderr, "usage: hkcheck stats ADDR\n"
+	                "       hkcheck echo ADDR PORT COUNT MIN MAX [WINDOW]\n");
+	return 2;
+}
