@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Thin wrapper over CMake/ctest: what users type.
-#   make run    boot a default node under QEMU (Ctrl-A X quits)
+#   make run    boot a default node under QEMU the host can reach (Ctrl-A X quits)
 #   make test   run every test (unit + qemu) through ctest
 #   make bench  boot the benchmark image under -icount and print guest instruction counts
 #   make debug  boot halted with a gdb stub and attach gdb to the kernel's symbols
@@ -24,8 +24,8 @@ build: bootstrap $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@echo "Booting a Hekate node (aarch64 virt, 4 CPUs, 512 MiB). Quit QEMU with Ctrl-A X."
-	tools/qemu-run --initrd $(BUILD)/images/default.cpio --append "$(APPEND)" $(RUN_ARGS)
+	@echo "Booting a Hekate node (aarch64 virt, 4 CPUs, 512 MiB) the host can reach."
+	tools/run-node $(BUILD) --append "$(APPEND)" $(RUN_ARGS)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
