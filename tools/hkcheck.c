@@ -11,6 +11,13 @@
  *       (default 32) outstanding, verify every echo byte for byte, print
  *       "udp sent N received M bad K lost L" and exit 0 only if every one
  *       came back intact. Nothing is retransmitted: losses are reported.
+ *   hkcheck geneve ADDR COUNT VNI
+ *       from a UDP socket on port 6081 (RFC 8926), send COUNT Geneve packets
+ *       to ADDR carrying an inner IPv6/UDP datagram to port 7 (inner
+ *       addresses fd00:aaaa::1 -> fd00:aaaa::2); every answer must be a
+ *       Geneve packet with VNI VNI whose inner datagram is the echo: the
+ *       inner addresses and ports swapped, the payload the same, its UDP
+ *       checksum valid. Prints "geneve sent N good M bad K lost L".
  * Every wait is bounded (2 s without any reply ends the run).
  */
 #include <arpa/inet.h>
@@ -23,6 +30,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <kan/ipv6.h>
+#include <kan/udp.h>
+#include <net/geneve.h>
 
 #define STATS_PORT 9901
 #define MAX_DGRAM  65507
@@ -120,6 +131,77 @@ static int cmd_echo(const char *addr, unsigned port, uint32_t count, size_t min,
 	return got == count ? 0 : 1;
 }
 
+static const struct hk_addr inner_a = {{0xfd, 0x00, 0xaa, 0xaa, [15] = 1}};
+static const struct hk_addr inner_b = {{0xfd, 0x00, 0xaa, 0xaa, [15] = 2}};
+
+/* The Geneve payload for seq into out: header, then inner IPv6/UDP a:40000+seq%1000 -> b:7. */
+static size_t geneve_out(uint8_t *out, uint32_t seq, uint32_t vni)
+{
+	uint8_t *ip = out + NET_GENEVE_HDR;
+	size_t pay = fill(ip + KAN_UDP_OFF, seq, 16, 1200);
+	size_t n = kan_udp_build(ip, 1400, &inner_a, &inner_b, (uint16_t)(40000 + seq % 1000), 7, pay);
+	memset(out, 0, NET_GENEVE_HDR);
+	out[2] = 0x86, out[3] = 0xdd; /* protocol: IPv6 */
+	out[4] = (uint8_t)(vni >> 16), out[5] = (uint8_t)(vni >> 8), out[6] = (uint8_t)vni;
+	return NET_GENEVE_HDR + n;
+}
+
+/* Is in[0..n) the reflected echo of seq with our VNI? 1 good, 0 bad; *seq set when readable. */
+static int geneve_good(const uint8_t *in, size_t n, uint32_t vni, uint32_t *seq)
+{
+	struct kan_udp u;
+	if (n < NET_GENEVE_HDR + KAN_UDP_OFF + 4 || (in[0] & 0xc0) || in[0] & 0x3f ||
+	    (uint32_t)(in[4] << 16 | in[5] << 8 | in[6]) != vni || in[2] != 0x86 || in[3] != 0xdd)
+		return 0;
+	const uint8_t *ip = in + NET_GENEVE_HDR;
+	if (kan_udp_parse(ip, n - NET_GENEVE_HDR, &u) || u.sport != 7 || u.len < 4)
+		return 0;
+	memcpy(seq, u.payload, 4);
+	uint8_t want[1400];
+	size_t len = fill(want, *seq, 16, 1200);
+	return kan_addr_eq(kan_hdr_src(ip), &inner_b) && kan_addr_eq(kan_hdr_dst(ip), &inner_a) &&
+	       u.dport == 40000 + *seq % 1000 && u.len == len && !memcmp(u.payload, want, len);
+}
+
+static int cmd_geneve(const char *addr, uint32_t count, uint32_t vni)
+{
+	struct sockaddr_in6 sa, me = {.sin6_family = AF_INET6, .sin6_port = htons(NET_GENEVE_PORT)};
+	int s = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me))) {
+		perror("hkcheck: bind port 6081");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_port = htons(NET_GENEVE_PORT);
+	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1) {
+		fprintf(stderr, "hkcheck: '%s' is not an IPv6 address\n", addr);
+		return 2;
+	}
+	static uint8_t buf[2048];
+	uint32_t sent = 0, good = 0, bad = 0;
+	while (good + bad < count) {
+		while (sent < count && sent - good - bad < 16) {
+			size_t n = geneve_out(buf, sent, vni);
+			if (sendto(s, buf, n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+				perror("hkcheck: sendto");
+				return 1;
+			}
+			sent++;
+		}
+		if (!wait_readable(s, IDLE_MS))
+			break;
+		ssize_t n = recv(s, buf, sizeof(buf), 0);
+		uint32_t seq = UINT32_MAX;
+		if (n > 0 && geneve_good(buf, (size_t)n, vni, &seq) && seq < sent)
+			good++;
+		else
+			bad++;
+	}
+	printf("geneve sent %u good %u bad %u lost %u\n", sent, good, bad, sent - good - bad);
+	return good == count ? 0 : 1;
+}
+
 static unsigned long num(const char *s, unsigned long max, const char *what)
 {
 	char *end;
@@ -145,7 +227,11 @@ int main(int argc, char **argv)
 		                (uint32_t)num(argv[4], 100000000, "COUNT"), min, max,
 		                argc == 8 ? (uint32_t)num(argv[7], 4096, "WINDOW") : 32);
 	}
+	if (argc == 5 && !strcmp(argv[1], "geneve"))
+		return cmd_geneve(argv[2], (uint32_t)num(argv[3], 100000000, "COUNT"),
+		                  (uint32_t)num(argv[4], NET_GENEVE_VNI_MAX, "VNI"));
 	fprintf(stderr, "usage: hkcheck stats ADDR\n"
+	                "       hkcheck geneve ADDR COUNT VNI\n"
 	                "       hkcheck echo ADDR PORT COUNT MIN MAX [WINDOW]\n");
 	return 2;
 }

@@ -49,6 +49,7 @@ endif()
 # hkcheck: ordinary Linux UDP sockets against a node (the net tests' client).
 add_executable(hkcheck tools/hkcheck.c)
 target_compile_options(hkcheck PRIVATE ${HEKATE_WARNINGS})
+target_link_libraries(hkcheck PRIVATE tool_net)
 # Packs the boot image (newc cpio: manifest + user ELF files).
 add_executable(mkinitrd tools/mkinitrd.c)
 target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})
