@@ -415,7 +415,9 @@ int kan_close(struct proc *p, uint64_t h)
 	if (uplink_ep == (int32_t)h)
 		ck_pr_store_32((uint32_t *)&uplink_ep, (uint32_t)-1);
 	ck_spinlock_fas_lock(&ep->lock);
-	kan_ep_close(ep, drop_cb, NULL);
+	/* counted on the endpoint by kan_ep_close, and on the node: the node's
+	 * totals must account for every packet the KAN did not deliver */
+	count(&node_c.drops[HK_DROP_CLOSED], kan_ep_close(ep, drop_cb, NULL));
 	struct thread *w = ep->waiter;
 	ep->waiter = NULL;
 	if (w)

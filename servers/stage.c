@@ -176,6 +176,11 @@ int stage_run(struct stage *s)
 	uint32_t ep = hk_kan()->ep;
 	setup(s);
 	for (;;) {
+		if (s->crash_after && s->rx >= s->crash_after) {
+			printf("%s: crash-after=%llu reached: faulting on purpose\n", s->name,
+			       (unsigned long long)s->crash_after);
+			*(volatile int *)16 = 1; /* a null-page write: the kernel ends us */
+		}
 		int64_t n = hk_kan_recv(&ep, 1, in, BATCH, HK_TIMEOUT_FOREVER);
 		if (n < 0) {
 			if (n == -HK_ESRCH)

@@ -50,6 +50,9 @@ struct stage {
 	/* the worker's own counters, printed in stats replies as NAME VALUE */
 	const char *user_name[STAGE_USER_COUNTERS];
 	uint64_t user[STAGE_USER_COUNTERS];
+	/* fault injection for tests: fault at a batch boundary once rx reaches
+	 * this (0: never), so nothing is held when the process dies */
+	uint64_t crash_after;
 	/* kept by the runtime */
 	struct hk_addr addr; /* this process's primary address */
 	int next;            /* next stage's manifest entry, or -1 */

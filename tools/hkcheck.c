@@ -10,7 +10,9 @@
  *       derived from the sequence number) to ADDR:PORT, at most WINDOW
  *       (default 32) outstanding, verify every echo byte for byte, print
  *       "udp sent N received M bad K lost L" and exit 0 only if every one
- *       came back intact. Nothing is retransmitted: losses are reported.
+ *       came back intact. Nothing is retransmitted: losses are reported
+ *       (after 2 s of silence the outstanding ones count as lost and
+ *       sending goes on; a reply after that is "late").
  *   hkcheck geneve ADDR COUNT VNI
  *       from a UDP socket on port 6081 (RFC 8926), send COUNT Geneve packets
  *       to ADDR carrying an inner IPv6/UDP datagram to port 7 (inner
@@ -96,15 +98,25 @@ static int cmd_stats(const char *addr)
 	return 1;
 }
 
+/*
+ * Window of outstanding datagrams; when nothing comes back for IDLE_MS all
+ * outstanding ones are counted lost (a reply arriving later is "late", not
+ * received) and sending goes on, so a stage restarting mid-run costs only
+ * what was in flight. Gives up after MAX_IDLE such pauses.
+ */
+#define MAX_IDLE 5
 static int cmd_echo(const char *addr, unsigned port, uint32_t count, size_t min, size_t max,
                     uint32_t window)
 {
 	struct sockaddr_in6 sa;
 	int s = open_to(addr, port, &sa);
 	static uint8_t out[MAX_DGRAM], in[MAX_DGRAM + 1];
-	uint32_t sent = 0, got = 0, bad = 0;
-	while (got + bad < count) {
-		while (sent < count && sent - got - bad < window) {
+	uint8_t *state = calloc(count ? count : 1, 1); /* 0 outstanding, 1 received, 2 lost */
+	uint32_t sent = 0, got = 0, bad = 0, lost = 0, late = 0, next_lost = 0, idle = 0;
+	if (!state)
+		return 1;
+	while (got + bad + lost < count && idle <= MAX_IDLE) {
+		while (sent < count && sent - got - bad - lost < window) {
 			size_t n = fill(out, sent, min, max);
 			if (send(s, out, n, 0) < 0 && errno != ECONNREFUSED) {
 				perror("hkcheck: send");
@@ -112,22 +124,29 @@ static int cmd_echo(const char *addr, unsigned port, uint32_t count, size_t min,
 			}
 			sent++;
 		}
-		if (!wait_readable(s, IDLE_MS))
-			break; /* the rest are lost */
-		ssize_t n = recv(s, in, sizeof(in), 0);
-		if (n < 4) {
-			bad++;
+		if (!wait_readable(s, IDLE_MS)) {
+			for (idle++; next_lost < sent; next_lost++)
+				if (!state[next_lost]) {
+					state[next_lost] = 2;
+					lost++;
+				}
 			continue;
 		}
-		uint32_t seq;
-		memcpy(&seq, in, 4);
+		ssize_t n = recv(s, in, sizeof(in), 0);
+		uint32_t seq = UINT32_MAX;
+		if (n >= 4)
+			memcpy(&seq, in, 4);
 		size_t want = seq < sent ? fill(out, seq, min, max) : 0;
-		if (seq >= sent || (size_t)n != want || memcmp(in, out, want))
+		if (seq < sent && state[seq] == 2)
+			late++;
+		else if (seq >= sent || state[seq] || (size_t)n != want || memcmp(in, out, want))
 			bad++;
 		else
-			got++;
+			state[seq] = 1, got++;
 	}
-	printf("udp sent %u received %u bad %u lost %u\n", sent, got, bad, sent - got - bad);
+	lost += sent - got - bad - lost; /* what was still outstanding when it gave up */
+	printf("udp sent %u received %u bad %u lost %u late %u\n", sent, got, bad, lost, late);
+	free(state);
 	return got == count ? 0 : 1;
 }
 
@@ -224,7 +243,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return cmd_echo(argv[2], (unsigned)num(argv[3], 65535, "PORT"),
-		                (uint32_t)num(argv[4], 100000000, "COUNT"), min, max,
+		                (uint32_t)num(argv[4], 10000000, "COUNT"), min, max,
 		                argc == 8 ? (uint32_t)num(argv[7], 4096, "WINDOW") : 32);
 	}
 	if (argc == 5 && !strcmp(argv[1], "geneve"))

@@ -67,9 +67,15 @@ static size_t dev_stats(char *buf, size_t cap)
 	                 bad, (unsigned long long)rx_polls);
 	struct hk_kstat ks;
 	struct hk_kan_node node;
-	if (n > 0 && (size_t)n < cap && !hk_kstat(&ks) && !hk_kan_stat(HK_STAT_NODE, 0, &node))
+	static const char *const kan_drop[HK_DROP_COUNT] = {"ring-full", "no-route", "closed",
+	                                                    "bad-header", "spoofed", "bad-control"};
+	if (n > 0 && (size_t)n < cap && !hk_kstat(&ks) && !hk_kan_stat(HK_STAT_NODE, 0, &node)) {
 		n += snprintf(buf + n, cap - (size_t)n, "node.free_pages %llu\nnode.pool_free %llu\n",
 		              (unsigned long long)ks.free_pages, (unsigned long long)node.pool_free);
+		for (unsigned i = 0; i < HK_DROP_COUNT && n > 0 && (size_t)n < cap; i++)
+			n += snprintf(buf + n, cap - (size_t)n, "node.kan.%s %llu\n", kan_drop[i],
+			              (unsigned long long)node.total.drops[i]);
+	}
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
 }
 

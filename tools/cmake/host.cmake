@@ -80,8 +80,10 @@ endforeach()
 
 add_subdirectory(tests/unit)
 # Host <-> node over a tap device in a namespace of the test's own (label net, needs root).
-add_test(NAME net.dataplane COMMAND ${CMAKE_SOURCE_DIR}/tests/net/dataplane.sh ${CMAKE_BINARY_DIR})
-set_tests_properties(net.dataplane PROPERTIES LABELS net TIMEOUT 300)
+foreach(t dataplane restart)
+  add_test(NAME net.${t} COMMAND ${CMAKE_SOURCE_DIR}/tests/net/${t}.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(net.${t} PROPERTIES LABELS net TIMEOUT 300)
+endforeach()
 add_subdirectory(tests/qemu)
 
 # The bootstrap's own guarantees (checksum refusal, no half-extracted cache, offline re-run).
