@@ -11,7 +11,7 @@ QEMU_PID=
 [ "$(id -u)" = 0 ] || { echo "FAIL: net tests need root (network namespaces)"; exit 1; }
 
 cleanup() {
-	[ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
+	for pid in ${PIDS[@]+"${PIDS[@]}"}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
 	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -f "$LOG" "${IMG:-}"
@@ -35,19 +35,41 @@ node_image() {
 	BUILD=$1
 }
 
-# node_start NAME [QEMU args...]: the namespace, its tap, and the node behind it.
-node_start() {
+# ns_up [TAPS]: the namespace; the host is fd00:6b61:6e00:ff::1 on tap0, or
+# with TAPS > 1 on a bridge br0 joining tap0..tap(TAPS-1) (nodes on one link).
+ns_up() {
+	local taps=${1:-1} dev=tap0
 	ip netns add "$NS"
 	ip -n "$NS" link set lo up
-	ip -n "$NS" tuntap add dev tap0 mode tap
-	ip -n "$NS" link set tap0 up
-	ip -n "$NS" addr add fd00:6b61:6e00:ff::1/64 dev tap0 nodad
-	ip -n "$NS" -6 route add fd00:6b61:6e00:1::/64 via fd00:6b61:6e00:ff::2 dev tap0
+	for i in $(seq 0 $((taps - 1))); do
+		ip -n "$NS" tuntap add dev tap$i mode tap
+		ip -n "$NS" link set tap$i up
+	done
+	if [ "$taps" -gt 1 ]; then
+		dev=br0
+		ip -n "$NS" link add br0 type bridge
+		for i in $(seq 0 $((taps - 1))); do ip -n "$NS" link set tap$i master br0; done
+		ip -n "$NS" link set br0 up
+	fi
+	ip -n "$NS" addr add fd00:6b61:6e00:ff::1/64 dev $dev nodad
+	ip -n "$NS" -6 route add fd00:6b61:6e00:1::/64 via fd00:6b61:6e00:ff::2 dev $dev
+}
+
+# node_boot IMAGE TAP MAC LOG [QEMU args...]: a node on TAP, its pid appended to PIDS.
+PIDS=()
+node_boot() {
 	HEKATE_BUILD=$BUILD ip netns exec "$NS" timeout 600 "$top/tools/qemu-run" --quiet \
-		--initrd "$IMG" -- -global virtio-mmio.force-legacy=false \
-		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-		-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56 "${@:2}" >"$LOG" 2>&1 &
-	QEMU_PID=$!
+		--initrd "$1" -- -global virtio-mmio.force-legacy=false \
+		-netdev tap,id=n0,ifname=$2,script=no,downscript=no \
+		-device virtio-net-device,netdev=n0,mac=$3 "${@:5}" >"$4" 2>&1 &
+	PIDS+=($!)
+}
+
+# node_start NAME [QEMU args...]: the namespace, its tap, and one node behind it.
+node_start() {
+	ns_up 1
+	node_boot "$IMG" tap0 52:54:00:12:34:56 "$LOG" "${@:2}"
+	QEMU_PID=${PIDS[-1]}
 }
 
 # wait_line REGEX SECONDS: until the node's log has a matching line.
