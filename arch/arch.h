@@ -119,6 +119,8 @@ void arch_wait_for_interrupt(void);
 int arch_timer_start(const struct bootinfo *bi, unsigned hz);
 uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
+/* The PMU cycle counter (guest instructions under QEMU -icount; make bench). */
+uint64_t arch_cycles(void);
 /*
  * Device interrupt lines (kernel/irq.c; aarch64: GIC SPIs). The kernel
  * serialises calls for one line; arch_irq_line_mask is also safe from the

@@ -508,6 +508,7 @@ int proc_info(unsigned index, struct hk_proc_info *out)
 	out->pid = p ? p->pid : -1;
 	out->state = !p ? HK_PROC_FREE : p->state == P_ZOMBIE ? HK_PROC_ZOMBIE : HK_PROC_RUNNING;
 	out->pages = p ? p->pages : 0;
+	out->cycles = p ? ck_pr_load_64(&p->cycles) : 0;
 	out->spawns = spawns[index];
 	unlock();
 	return 0;

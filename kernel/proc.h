@@ -76,6 +76,7 @@ struct proc {
 	ck_spinlock_fas_t vm_lock;
 	uint64_t root;
 	uint64_t pages; /* pages owned: tables, segments, stacks, heap */
+	uint64_t cycles; /* PMU cycles its threads ran, kernel work for them included (sched.c) */
 	uint64_t heap_base, heap_end, heap_mapped;
 	uint32_t stacks_mapped; /* bit i: thread slot i's stack is mapped */
 	struct grant grants[MAX_GRANTS];
@@ -102,6 +103,7 @@ struct cpu {
 	unsigned nthreads; /* threads placed here (proc_lock) */
 	int claimed_by;    /* pid, or -1 (proc_lock) */
 	struct hk_core_stat st;
+	uint64_t last_switch; /* arch_cycles() at this CPU's last switch */
 };
 
 /* --- mem.c: the page allocator, locked --- */

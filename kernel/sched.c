@@ -114,6 +114,16 @@ static void finish_switch(void)
 
 void kernel_thread_started(void) { finish_switch(); }
 
+/* The cycles since this CPU's last switch go to prev's process (the idle
+ * thread has none): what make bench reports per process. */
+static void charge_cycles(struct cpu *c, struct thread *prev)
+{
+	uint64_t now = arch_cycles();
+	if (prev->proc)
+		ck_pr_add_64(&prev->proc->cycles, now - c->last_switch);
+	c->last_switch = now;
+}
+
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
@@ -135,6 +145,7 @@ void schedule(void)
 	if (next == prev)
 		return;
 	ck_pr_inc_64(&c->st.switches);
+	charge_cycles(c, prev);
 	switch_user_state(prev, next);
 	arch_switch(&prev->ctx, &next->ctx);
 	finish_switch();
@@ -287,7 +298,9 @@ void sched_idle_loop(void)
 			schedule();
 			continue;
 		}
+		uint64_t t0 = arch_cycles();
 		arch_wait_for_interrupt();
+		ck_pr_add_64(&c->st.idle_cycles, arch_cycles() - t0);
 		ck_pr_inc_64(&c->st.idle_wakeups);
 		arch_irq_enable();
 	}

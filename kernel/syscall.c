@@ -153,7 +153,9 @@ static int64_t sys_core_stat(struct proc *p, const uint64_t *a)
 	                         .preemptions = ck_pr_load_64(&c->st.preemptions),
 	                         .idle_wakeups = ck_pr_load_64(&c->st.idle_wakeups),
 	                         .claimed_by = ck_pr_load_int(&c->claimed_by),
-	                         .online = 1};
+	                         .online = 1,
+	                         .cycles = arch_cycles(),
+	                         .idle_cycles = ck_pr_load_64(&c->st.idle_cycles)};
 	return vm_copy_out(p, a[1], &s, sizeof(s));
 }
 

@@ -4,7 +4,8 @@
  * sockets, as any host application would (the net tests run it inside
  * their namespace; docs/host-link.md).
  *
- *   hkcheck stats ADDR                 print ADDR's counters (UDP port 9901)
+ *   hkcheck stats ADDR [WHAT]          print ADDR's counters (UDP port 9901);
+ *                                      WHAT "procs": the router's per-process cycles
  *   hkcheck echo ADDR PORT COUNT MIN MAX [WINDOW]
  *       send COUNT datagrams of MIN..MAX bytes (sizes varied, payloads
  *       derived from the sequence number) to ADDR:PORT, at most WINDOW
@@ -78,13 +79,13 @@ static int wait_readable(int s, int ms)
 	return poll(&p, 1, ms) > 0;
 }
 
-static int cmd_stats(const char *addr)
+static int cmd_stats(const char *addr, const char *what)
 {
 	struct sockaddr_in6 sa;
 	int s = open_to(addr, STATS_PORT, &sa);
 	char buf[2048];
 	for (int attempt = 0; attempt < 3; attempt++) {
-		if (send(s, "stats", 5, 0) < 0)
+		if (send(s, what, strlen(what), 0) < 0)
 			perror("hkcheck: send");
 		if (!wait_readable(s, IDLE_MS))
 			continue;
@@ -234,8 +235,8 @@ static unsigned long num(const char *s, unsigned long max, const char *what)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "stats"))
-		return cmd_stats(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "stats"))
+		return cmd_stats(argv[2], argc == 4 ? argv[3] : "stats");
 	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "echo")) {
 		size_t min = num(argv[5], MAX_DGRAM, "MIN"), max = num(argv[6], MAX_DGRAM, "MAX");
 		if (min < 4 || max < min) {
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "geneve"))
 		return cmd_geneve(argv[2], (uint32_t)num(argv[3], 100000000, "COUNT"),
 		                  (uint32_t)num(argv[4], NET_GENEVE_VNI_MAX, "VNI"));
-	fprintf(stderr, "usage: hkcheck stats ADDR\n"
+	fprintf(stderr, "usage: hkcheck stats ADDR [procs]\n"
 	                "       hkcheck geneve ADDR COUNT VNI\n"
 	                "       hkcheck echo ADDR PORT COUNT MIN MAX [WINDOW]\n");
 	return 2;

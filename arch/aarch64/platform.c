@@ -91,6 +91,13 @@ void arch_exit(int status)
 }
 
 uint32_t arch_mmio_read32(uint64_t pa) { return *(volatile uint32_t *)arch_phys_to_virt(pa); }
+uint64_t arch_cycles(void)
+{
+	uint64_t v;
+	__asm__ volatile("isb; mrs %0, pmccntr_el0" : "=r"(v)::"memory");
+	return v;
+}
+
 void arch_mmio_write32(uint64_t pa, uint32_t v) { *(volatile uint32_t *)arch_phys_to_virt(pa) = v; }
 
 uint64_t arch_counter(void)

@@ -72,6 +72,13 @@ static size_t dev_stats(char *buf, size_t cap)
 	if (n > 0 && (size_t)n < cap && !hk_kstat(&ks) && !hk_kan_stat(HK_STAT_NODE, 0, &node)) {
 		n += snprintf(buf + n, cap - (size_t)n, "node.free_pages %llu\nnode.pool_free %llu\n",
 		              (unsigned long long)ks.free_pages, (unsigned long long)node.pool_free);
+		uint64_t cycles = 0, idle = 0;
+		struct hk_core_stat cs;
+		for (unsigned c = 0; hk_core_stat(c, &cs) == 0; c++)
+			cycles = cs.cycles, idle += cs.idle_cycles;
+		if (n > 0 && (size_t)n < cap) /* make bench: see hk_core_stat */
+			n += snprintf(buf + n, cap - (size_t)n, "node.cycles %llu\nnode.idle_cycles %llu\n",
+			              (unsigned long long)cycles, (unsigned long long)idle);
 		for (unsigned i = 0; i < HK_DROP_COUNT && n > 0 && (size_t)n < cap; i++)
 			n += snprintf(buf + n, cap - (size_t)n, "node.kan.%s %llu\n", kan_drop[i],
 			              (unsigned long long)node.total.drops[i]);

@@ -292,13 +292,28 @@ static enum rtr_verdict ndp(struct router *r, struct hk_pkt *p, const struct net
 	return V_WIRE;
 }
 
+/* "procs": each running manifest entry's name, pages and cycles (make bench). */
+static size_t proc_stats(char *buf, size_t cap)
+{
+	struct hk_proc_info pi;
+	size_t n = 0;
+	for (unsigned i = 0; n < cap && hk_proc_info(i, &pi) == 0; i++)
+		if (pi.state == HK_PROC_RUNNING)
+			n += (size_t)snprintf(buf + n, cap - n, "proc.%s.cycles %llu\n", pi.name,
+			                      (unsigned long long)pi.cycles);
+	return n < cap ? n : cap;
+}
+
 static enum rtr_verdict stats(struct router *r, struct hk_pkt *p, const uint8_t *udp)
 {
 	uint8_t *ip = hk_pkt_data(*p);
 	uint16_t sport = kan_get16(udp);
 	size_t cap = HK_PKT_SIZE - p->off - KAN_UDP_OFF;
+	int procs = kan_get16(udp + 4) == KAN_UDP_HDR + 5 && !memcmp(udp + KAN_UDP_HDR, "procs", 5);
 	r->c.stats++;
-	size_t n = router_stats(r, (char *)ip + KAN_UDP_OFF, cap < NET_STATS_MAX ? cap : NET_STATS_MAX);
+	cap = cap < NET_STATS_MAX ? cap : NET_STATS_MAX;
+	size_t n = procs ? proc_stats((char *)ip + KAN_UDP_OFF, cap)
+	                 : router_stats(r, (char *)ip + KAN_UDP_OFF, cap);
 	p->len = (uint16_t)kan_udp_build(ip, HK_PKT_SIZE - p->off, kan_hdr_dst(ip), kan_hdr_src(ip),
 	                                 NET_STATS_PORT, sport, n);
 	return out(r, p);

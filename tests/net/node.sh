@@ -58,7 +58,7 @@ ns_up() {
 # node_boot IMAGE TAP MAC LOG [QEMU args...]: a node on TAP, its pid appended to PIDS.
 PIDS=()
 node_boot() {
-	HEKATE_BUILD=$BUILD ip netns exec "$NS" timeout 600 "$top/tools/qemu-run" --quiet \
+	HEKATE_BUILD=$BUILD ip netns exec "$NS" timeout 600 "$top/tools/qemu-run" --quiet ${NODE_RUN_ARGS:-} \
 		--initrd "$1" -- -global virtio-mmio.force-legacy=false \
 		-netdev tap,id=n0,ifname=$2,script=no,downscript=no \
 		-device virtio-net-device,netdev=n0,mac=$3 "${@:5}" >"$4" 2>&1 &

@@ -138,6 +138,12 @@ struct hk_core_stat {
 	uint64_t idle_wakeups;
 	int32_t claimed_by; /* pid claiming this core, or -1 */
 	uint32_t online;
+	/* The PMU cycle counter now (read by the caller's core) and the part of
+	 * it this core spent waiting in its idle loop. Under QEMU -icount the
+	 * counter counts guest instructions of every core, warps included, so
+	 * on a one-core node cycles - idle_cycles is the work done (make bench). */
+	uint64_t cycles;
+	uint64_t idle_cycles;
 };
 
 struct hk_kstat {
@@ -169,6 +175,8 @@ struct hk_proc_info {
 	int32_t pipe_first;      /* the first stage of its pipeline, or -1 */
 	uint32_t flags;          /* HK_PI_* */
 	char pipe[24];           /* its pipeline's name, "" if none */
+	uint64_t cycles; /* PMU cycles the instance's threads ran, kernel work for them included
+	                  * (guest instructions under -icount on one core: make bench) */
 };
 #define HK_PI_UPLINK  1u /* receives off-prefix traffic (the router) */
 #define HK_PI_FORWARD 2u /* may send from off-prefix sources */
