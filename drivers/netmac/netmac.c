@@ -28,17 +28,47 @@
 #define BATCH HK_KAN_BATCH
 #define CTL_DEPTH 16u
 #define TICK_US 1000000u
+#define RX_MAX_END (RX_OFF + VNET_HDR_LEN + NET_ETH_HDR + 1500u) /* past any frame we receive */
 
 static struct router rt;
 static struct vnet vn;
 static unsigned grant; /* the device's index among our grants */
 static uint64_t rx_bad, tx_full, rx_polls;
 
+/*
+ * Page recycling: a page whose physical address we learned (posted for
+ * receive, or sent on the wire) goes back into the receive ring when we are
+ * done with it, instead of kan_free now and kan_alloc (which zeroes all
+ * 4 KiB) plus dma_addr later. slot_pa is a held page's address, 0 when
+ * unknown; it is cleared whenever the page leaves us (sent on the KAN or
+ * freed), because the slot then names another page. What an earlier
+ * packet left in a recycled page, [stale_lo, stale_hi), is zeroed before
+ * the page goes to anyone: the part before the receive offset when it is
+ * posted, the part past the new frame when one arrives in it.
+ */
+static uint64_t slot_pa[HK_PKT_SLOTS];
+static uint16_t stale_lo[HK_PKT_SLOTS], stale_hi[HK_PKT_SLOTS];
+static struct hk_pkt spare[2 * QSIZE];
+static unsigned nspare;
+
 /* Pages on their way out of this round, by where they go. */
 static struct {
 	struct hk_pkt kan[2 * BATCH], via[2 * BATCH], tx[4 * BATCH], free[4 * BATCH];
 	unsigned nkan, nvia, ntx, nfree;
 } q;
+
+/* Done with p, whose bytes [lo, hi) came from elsewhere: recycle or free it. */
+static void give_back(struct hk_pkt p, unsigned lo, unsigned hi)
+{
+	if (slot_pa[p.slot] && nspare < 2 * QSIZE) {
+		stale_lo[p.slot] = (uint16_t)lo;
+		stale_hi[p.slot] = (uint16_t)hi;
+		spare[nspare++] = p;
+		return;
+	}
+	slot_pa[p.slot] = 0;
+	q.free[q.nfree++] = p;
+}
 
 /* --- device setup ----------------------------------------------------------------------- */
 
@@ -115,15 +145,26 @@ static void rx_fill(void)
 	struct hk_pkt p[BATCH];
 	uint64_t pa[BATCH];
 	unsigned room;
+	while (nspare && vn.rx[0].nfree) {
+		struct hk_pkt s = spare[--nspare];
+		uint8_t *page = hk_pkt_page(s);
+		if (stale_lo[s.slot] < RX_OFF)
+			memset(page + stale_lo[s.slot], 0, RX_OFF - stale_lo[s.slot]);
+		if (vnet_rx_post(&vn, 0, slot_pa[s.slot] + RX_OFF, HK_PKT_SIZE - RX_OFF, s.slot))
+			hk_fail("netmac: rx post");
+	}
 	while ((room = vn.rx[0].nfree) > 0) {
 		int64_t n = hk_kan_alloc(p, room < BATCH ? room : BATCH);
 		if (n <= 0)
 			break; /* the pool or our quota is dry: the ring runs shorter for now */
 		if (hk_dma_addr(grant, p, (unsigned)n, pa))
 			hk_fail("netmac: dma_addr of fresh pages");
-		for (int64_t i = 0; i < n; i++)
+		for (int64_t i = 0; i < n; i++) {
+			slot_pa[p[i].slot] = pa[i];
+			stale_hi[p[i].slot] = 0; /* kan_alloc zeroed it */
 			if (vnet_rx_post(&vn, 0, pa[i] + RX_OFF, HK_PKT_SIZE - RX_OFF, p[i].slot))
 				hk_fail("netmac: rx post");
+		}
 	}
 	vnet_rx_kick(&vn, 0);
 }
@@ -133,10 +174,10 @@ static void tx_reap(void)
 {
 	uint32_t cookie;
 	int r;
-	while (q.nfree < 4 * BATCH && (r = vnet_tx_reap(&vn, 0, &cookie)) != 0) {
+	while (q.nfree < 4 * BATCH && nspare < 2 * QSIZE && (r = vnet_tx_reap(&vn, 0, &cookie)) != 0) {
 		if (r < 0)
 			continue; /* counted in the queue's errors; nothing to free */
-		q.free[q.nfree++] = (struct hk_pkt){.slot = (uint16_t)cookie};
+		give_back((struct hk_pkt){.slot = (uint16_t)cookie}, stale_lo[cookie], stale_hi[cookie]);
 		rt.c.tx_done++;
 	}
 }
@@ -151,11 +192,14 @@ static void tx_flush(void)
 		if (hk_dma_addr(grant, p, n, pa))
 			hk_fail("netmac: dma_addr of outgoing pages");
 		for (unsigned i = 0; i < n; i++) {
+			slot_pa[p[i].slot] = pa[i];
+			stale_lo[p[i].slot] = (uint16_t)(p[i].off - VNET_HDR_LEN);
+			stale_hi[p[i].slot] = (uint16_t)(p[i].off + p[i].len);
 			vnet_tx_hdr((uint8_t *)hk_pkt_data(p[i]) - VNET_HDR_LEN);
 			if (vnet_tx(&vn, 0, pa[i] + p[i].off - VNET_HDR_LEN, p[i].len, p[i].slot)) {
 				tx_full++;
 				rt.c.drops[NET_DROP_TX_FULL]++;
-				q.free[q.nfree++] = p[i];
+				give_back(p[i], stale_lo[p[i].slot], stale_hi[p[i].slot]);
 				continue;
 			}
 			rt.c.tx_frames++;
@@ -174,7 +218,10 @@ static void dispatch(enum rtr_verdict v, struct hk_pkt p)
 	case V_VIA: q.via[q.nvia++] = p; return;
 	case V_WIRE: q.tx[q.ntx++] = p; return;
 	case V_HOLD: return;
-	case V_DROP: q.free[q.nfree++] = p; return;
+	case V_DROP: /* what it held: at most a frame at RX_OFF, or what the router moved */
+		give_back(p, p.off < RX_OFF ? p.off : RX_OFF,
+		          p.off + p.len > RX_MAX_END ? p.off + p.len : RX_MAX_END);
+		return;
 	}
 }
 
@@ -191,9 +238,14 @@ static int rx_poll(void)
 		if (r < 0) {
 			rx_bad++;
 			if (r == -HK_EBADPKT) /* the device misreported it: the page is ours again */
-				q.free[q.nfree++] = (struct hk_pkt){.slot = (uint16_t)cookie};
+				give_back((struct hk_pkt){.slot = (uint16_t)cookie}, RX_OFF, HK_PKT_SIZE);
 			continue;
 		}
+		unsigned end = RX_OFF + VNET_HDR_LEN + len;
+		if (stale_hi[cookie] > end) /* an earlier packet's bytes past this frame */
+			memset((uint8_t *)hk_pkt_page((struct hk_pkt){.slot = (uint16_t)cookie}) + end, 0,
+			       stale_hi[cookie] - end);
+		stale_hi[cookie] = 0;
 		struct hk_pkt p = {.slot = (uint16_t)cookie, .off = RX_OFF + VNET_HDR_LEN,
 		                   .len = (uint16_t)len};
 		dispatch(router_from_wire(&rt, &p), p);
@@ -206,6 +258,8 @@ static int rx_poll(void)
 static void kan_out(struct hk_pkt *p, unsigned n, unsigned flags)
 {
 	unsigned done = 0;
+	for (unsigned i = 0; i < n; i++)
+		slot_pa[p[i].slot] = 0; /* it leaves us: the slot will name another page */
 	while (done < n) {
 		int64_t r = hk_kan_send(p + done, n - done, flags);
 		if (r > 0) {
