@@ -85,6 +85,7 @@ foreach(t dataplane restart twonode)
   set_tests_properties(net.${t} PROPERTIES LABELS net TIMEOUT 300)
 endforeach()
 add_subdirectory(tests/qemu)
+add_subdirectory(tests/net)
 
 # The bootstrap's own guarantees (checksum refusal, no half-extracted cache, offline re-run).
 add_test(NAME tools.bootstrap COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/test-bootstrap.sh)
