@@ -349,8 +349,15 @@ int main(int argc, char **argv)
 	struct hk_pkt in[BATCH];
 	for (;;) {
 		int64_t n = hk_kan_recv(eps, 2, in, BATCH, HK_TIMEOUT_FOREVER);
-		if (n < 0)
+		if (n == -HK_ENOBUFS) { /* our window is full: give pages back, then take more */
+			rt.c.drops[NET_DROP_NO_BUFFER]++;
+			flush();
+			continue;
+		}
+		if (n < 0) {
+			printf("netmac: kan_recv: %s\n", hk_strerror((int)n));
 			return n == -HK_ESRCH ? 0 : 1;
+		}
 		int irq = 0, second = 0;
 		for (int64_t i = 0; i < n; i++) {
 			if (in[i].ep == (uint16_t)ctl) {
