@@ -14,15 +14,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/node.sh"
-build=$1
-node_image "$build" "$here/manifests/dataplane.manifest" dataplane
-node_start dataplane
-wait_line "^acl: worker at" 30
-wait_line "^netmac: routing:" 30
+node_up "$1" "$here/manifests/dataplane.manifest" "^acl: worker at"
 
 p=fd00:6b61:6e00:1
 router=fd00:6b61:6e00:ff::2 mac=$p::101:0 ping=$p::102:0 acl=$p::103:0 count=$p::104:0 echo=$p::105:0
-stat() { in_ns "$build/hkcheck" stats "$1" | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 
 # Each ping reaches the process it names and no other.
 for who in router ping acl echo; do

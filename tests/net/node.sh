@@ -91,3 +91,18 @@ node_stop() {
 	wait "$QEMU_PID" 2>/dev/null || true
 	QEMU_PID=
 }
+
+# node_up MANIFEST: pack it, boot it behind tap0, wait for the router and
+# the line LAST_LINE (a worker's) to say they are ready. Sets build from $1.
+node_up() {
+	build=$1
+	node_image "$build" "$2" "$(basename "$2" .manifest)"
+	node_start "$(basename "$2" .manifest)"
+	wait_line "$3" 30
+	wait_line "^netmac: routing:" 30
+}
+
+# stat ADDR KEY: one counter of the process at ADDR (0 if it has none).
+stat() {
+	in_ns "$BUILD/hkcheck" stats "$1" | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
+}

@@ -13,15 +13,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/node.sh"
-build=$1
-node_image "$build" "$here/manifests/restart.manifest" restart
-node_start restart
-wait_line "^uecho: worker at" 30
-wait_line "^netmac: routing:" 30
+node_up "$1" "$here/manifests/restart.manifest" "^uecho: worker at"
 
 p=fd00:6b61:6e00:1
 router=fd00:6b61:6e00:ff::2 echo=$p::104:0
-stat() { in_ns "$build/hkcheck" stats "$1" | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 kan_drops() { echo $(( $(stat $router node.kan.no-route) + $(stat $router node.kan.closed) + $(stat $router node.kan.ring-full) )); }
 
 d0=$(kan_drops)
