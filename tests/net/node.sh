@@ -52,7 +52,12 @@ ns_up() {
 		ip -n "$NS" link set br0 up
 	fi
 	ip -n "$NS" addr add fd00:6b61:6e00:ff::1/64 dev $dev nodad
-	ip -n "$NS" -6 route add fd00:6b61:6e00:1::/64 via fd00:6b61:6e00:ff::2 dev $dev
+	if [ -n "${NO_KAN_ROUTE:-}" ]; then # the host learns it from router advertisements
+		ip netns exec "$NS" sysctl -qw net.ipv6.conf.$dev.accept_ra=2 \
+			net.ipv6.conf.$dev.accept_ra_rt_info_max_plen=64
+	else
+		ip -n "$NS" -6 route add fd00:6b61:6e00:1::/64 via fd00:6b61:6e00:ff::2 dev $dev
+	fi
 }
 
 # node_boot IMAGE TAP MAC LOG [QEMU args...]: a node on TAP, its pid appended to PIDS.
