@@ -25,6 +25,7 @@
 #include <virtio/vnet.h>
 
 #define QSIZE 128u /* RX and TX ring entries */
+#define MAX_PAIRS 2u /* queue pairs used when the device offers more than one (quota: 4 rings) */
 #define BATCH HK_KAN_BATCH
 #define CTL_DEPTH 16u
 #define TICK_US 1000000u
@@ -33,7 +34,7 @@
 static struct router rt;
 static struct vnet vn;
 static unsigned grant; /* the device's index among our grants */
-static uint64_t rx_bad, tx_full, rx_polls;
+static uint64_t rx_bad, tx_full, rx_polls, irqs, rx_frames[MAX_PAIRS];
 
 /*
  * Page recycling: a page whose physical address we learned (posted for
@@ -87,14 +88,17 @@ static int ring_page(void *ctx, struct vio_mem *m)
 
 static size_t dev_stats(char *buf, size_t cap)
 {
-	const struct vq *r = &vn.rx[0], *t = &vn.tx[0];
 	unsigned bad = 0;
-	for (unsigned k = 0; k < VQ_ERR_KINDS; k++)
-		bad += r->errors[k] + t->errors[k];
+	for (unsigned p = 0; p < vn.pairs; p++)
+		for (unsigned k = 0; k < VQ_ERR_KINDS; k++)
+			bad += vn.rx[p].errors[k] + vn.tx[p].errors[k];
 	int n = snprintf(buf, cap, "dev.pairs %u\ndev.mtu %u\ndev.rx_bad %llu\ndev.tx_full %llu\n"
-	                 "dev.vq_errors %u\ndev.rx_polls %llu\n",
+	                 "dev.vq_errors %u\ndev.rx_polls %llu\ndev.irqs %llu\n",
 	                 vn.pairs, vn.mtu, (unsigned long long)rx_bad, (unsigned long long)tx_full,
-	                 bad, (unsigned long long)rx_polls);
+	                 bad, (unsigned long long)rx_polls, (unsigned long long)irqs);
+	for (unsigned p = 0; p < vn.pairs && n > 0 && (size_t)n < cap; p++)
+		n += snprintf(buf + n, cap - (size_t)n, "dev.rx_frames.q%u %llu\n", p,
+		              (unsigned long long)rx_frames[p]);
 	struct hk_kstat ks;
 	struct hk_kan_node node;
 	static const char *const kan_drop[HK_DROP_COUNT] = {"ring-full", "no-route", "closed",
@@ -127,7 +131,7 @@ static void device_up(void)
 		hk_fail("netmac: no virtio-net device granted (manifest device=virtio-net.N)");
 	struct vio_bus bus;
 	vio_mmio_bus(&bus, (volatile void *)(uintptr_t)d.va);
-	struct vnet_config cfg = {.qsize = QSIZE, .pairs = 1, .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56},
+	struct vnet_config cfg = {.qsize = QSIZE, .pairs = MAX_PAIRS, .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56},
 	                          .ring_page = ring_page};
 	int rc = vnet_init(&vn, &bus, &cfg);
 	if (rc)
@@ -139,21 +143,21 @@ static void device_up(void)
 
 /* --- pages to and from the device -------------------------------------------------------- */
 
-/* Keep the receive ring full of fresh pages. */
-static void rx_fill(void)
+/* Keep pair k's receive ring full: recycled pages first, then fresh ones. */
+static void rx_fill_pair(unsigned k)
 {
 	struct hk_pkt p[BATCH];
 	uint64_t pa[BATCH];
 	unsigned room;
-	while (nspare && vn.rx[0].nfree) {
+	while (nspare && vn.rx[k].nfree) {
 		struct hk_pkt s = spare[--nspare];
 		uint8_t *page = hk_pkt_page(s);
 		if (stale_lo[s.slot] < RX_OFF)
 			memset(page + stale_lo[s.slot], 0, RX_OFF - stale_lo[s.slot]);
-		if (vnet_rx_post(&vn, 0, slot_pa[s.slot] + RX_OFF, HK_PKT_SIZE - RX_OFF, s.slot))
+		if (vnet_rx_post(&vn, k, slot_pa[s.slot] + RX_OFF, HK_PKT_SIZE - RX_OFF, s.slot))
 			hk_fail("netmac: rx post");
 	}
-	while ((room = vn.rx[0].nfree) > 0) {
+	while ((room = vn.rx[k].nfree) > 0) {
 		int64_t n = hk_kan_alloc(p, room < BATCH ? room : BATCH);
 		if (n <= 0)
 			break; /* the pool or our quota is dry: the ring runs shorter for now */
@@ -162,11 +166,17 @@ static void rx_fill(void)
 		for (int64_t i = 0; i < n; i++) {
 			slot_pa[p[i].slot] = pa[i];
 			stale_hi[p[i].slot] = 0; /* kan_alloc zeroed it */
-			if (vnet_rx_post(&vn, 0, pa[i] + RX_OFF, HK_PKT_SIZE - RX_OFF, p[i].slot))
+			if (vnet_rx_post(&vn, k, pa[i] + RX_OFF, HK_PKT_SIZE - RX_OFF, p[i].slot))
 				hk_fail("netmac: rx post");
 		}
 	}
-	vnet_rx_kick(&vn, 0);
+	vnet_rx_kick(&vn, k);
+}
+
+static void rx_fill(void)
+{
+	for (unsigned k = 0; k < vn.pairs; k++)
+		rx_fill_pair(k);
 }
 
 /* Return finished transmissions' pages to the pool (through q.free). */
@@ -174,12 +184,25 @@ static void tx_reap(void)
 {
 	uint32_t cookie;
 	int r;
-	while (q.nfree < 4 * BATCH && nspare < 2 * QSIZE && (r = vnet_tx_reap(&vn, 0, &cookie)) != 0) {
-		if (r < 0)
-			continue; /* counted in the queue's errors; nothing to free */
-		give_back((struct hk_pkt){.slot = (uint16_t)cookie}, stale_lo[cookie], stale_hi[cookie]);
-		rt.c.tx_done++;
-	}
+	for (unsigned k = 0; k < vn.pairs; k++)
+		while (q.nfree < 4 * BATCH && nspare < 2 * QSIZE &&
+		       (r = vnet_tx_reap(&vn, k, &cookie)) != 0) {
+			if (r < 0)
+				continue; /* counted in the queue's errors; nothing to free */
+			give_back((struct hk_pkt){.slot = (uint16_t)cookie}, stale_lo[cookie],
+			          stale_hi[cookie]);
+			rt.c.tx_done++;
+		}
+}
+
+static unsigned tx_pairs; /* pairs given frames since their last kick */
+
+/* The transmit pair for frame p (Ethernet header at p.off): by the IPv6
+ * destination's last byte, so one destination's frames stay in order. */
+static unsigned tx_pair(struct hk_pkt p)
+{
+	const uint8_t *f = hk_pkt_data(p);
+	return vn.pairs > 1 ? f[NET_ETH_HDR + 39] % vn.pairs : 0;
 }
 
 /* Transmit q.tx: virtio header in the headroom, DMA addresses in one call per batch. */
@@ -196,17 +219,22 @@ static void tx_flush(void)
 			stale_lo[p[i].slot] = (uint16_t)(p[i].off - VNET_HDR_LEN);
 			stale_hi[p[i].slot] = (uint16_t)(p[i].off + p[i].len);
 			vnet_tx_hdr((uint8_t *)hk_pkt_data(p[i]) - VNET_HDR_LEN);
-			if (vnet_tx(&vn, 0, pa[i] + p[i].off - VNET_HDR_LEN, p[i].len, p[i].slot)) {
+			unsigned k = tx_pair(p[i]);
+			if (vnet_tx(&vn, k, pa[i] + p[i].off - VNET_HDR_LEN, p[i].len, p[i].slot)) {
 				tx_full++;
 				rt.c.drops[NET_DROP_TX_FULL]++;
 				give_back(p[i], stale_lo[p[i].slot], stale_hi[p[i].slot]);
 				continue;
 			}
 			rt.c.tx_frames++;
+			tx_pairs |= 1u << k;
 		}
 	}
 	q.ntx = 0;
-	vnet_tx_kick(&vn, 0);
+	for (unsigned k = 0; k < vn.pairs; k++)
+		if (tx_pairs & (1u << k))
+			vnet_tx_kick(&vn, k);
+	tx_pairs = 0;
 }
 
 /* --- routing ----------------------------------------------------------------------------- */
@@ -225,14 +253,13 @@ static void dispatch(enum rtr_verdict v, struct hk_pkt p)
 	}
 }
 
-/* Harvest up to one batch of received frames; 1 if the ring may hold more. */
-static int rx_poll(void)
+/* Harvest up to one batch of received frames from pair k; 1 if its ring may hold more. */
+static int rx_poll_pair(unsigned k)
 {
 	uint32_t cookie, len;
 	unsigned got = 0;
-	rx_polls++;
 	while (got < BATCH && q.nkan < BATCH && q.ntx < 2 * BATCH && q.nfree < 2 * BATCH) {
-		int r = vnet_rx(&vn, 0, &cookie, &len);
+		int r = vnet_rx(&vn, k, &cookie, &len);
 		if (r == 0)
 			return 0;
 		if (r < 0) {
@@ -249,9 +276,20 @@ static int rx_poll(void)
 		struct hk_pkt p = {.slot = (uint16_t)cookie, .off = RX_OFF + VNET_HDR_LEN,
 		                   .len = (uint16_t)len};
 		dispatch(router_from_wire(&rt, &p), p);
+		rx_frames[k]++;
 		got++;
 	}
 	return 1;
+}
+
+/* One batch from every pair; 1 if any may hold more. */
+static int rx_poll(void)
+{
+	int more = 0;
+	rx_polls++;
+	for (unsigned k = 0; k < vn.pairs; k++)
+		more |= rx_poll_pair(k);
+	return more;
 }
 
 /* Send n packets on the KAN; one it refuses is freed (counted). */
@@ -339,6 +377,10 @@ int main(int argc, char **argv)
 	if (ctl < 0 || hk_irq_bind(grant, (unsigned)ctl) ||
 	    hk_timer_arm((unsigned)ctl, 0, TICK_US, TICK_US))
 		hk_fail("netmac: control endpoint, interrupt or timer: %s", hk_strerror((int)ctl));
+	/* QEMU's virtio-mmio line is edge-triggered: one raised during setup (the
+	 * control queue's answer, with more than one queue pair), before the line
+	 * was routed, left the status set and would never raise another edge. */
+	vnet_irq_ack(&vn.bus);
 	rx_fill();
 	char a[48], k[48];
 	hk_addr_str(&rt.link, a, sizeof(a));
@@ -363,6 +405,7 @@ int main(int argc, char **argv)
 			if (in[i].ep == (uint16_t)ctl) {
 				int what = notice(in[i]);
 				irq |= what == 1;
+				irqs += what == 1;
 				second |= what == 2;
 				q.free[q.nfree++] = in[i];
 				continue;

@@ -42,7 +42,7 @@ ns_up() {
 	ip netns add "$NS"
 	ip -n "$NS" link set lo up
 	for i in $(seq 0 $((taps - 1))); do
-		ip -n "$NS" tuntap add dev tap$i mode tap
+		ip -n "$NS" tuntap add dev tap$i mode tap ${NODE_MQ:+multi_queue}
 		ip -n "$NS" link set tap$i up
 	done
 	if [ "$taps" -gt 1 ]; then
@@ -61,12 +61,13 @@ ns_up() {
 }
 
 # node_boot IMAGE TAP MAC LOG [QEMU args...]: a node on TAP, its pid appended to PIDS.
+# With NODE_MQ=N the tap and the device have N queue pairs.
 PIDS=()
 node_boot() {
 	HEKATE_BUILD=$BUILD ip netns exec "$NS" timeout 600 "$top/tools/qemu-run" --quiet ${NODE_RUN_ARGS:-} \
 		--initrd "$1" -- -global virtio-mmio.force-legacy=false \
-		-netdev tap,id=n0,ifname=$2,script=no,downscript=no \
-		-device virtio-net-device,netdev=n0,mac=$3 "${@:5}" >"$4" 2>&1 &
+		-netdev tap,id=n0,ifname=$2,script=no,downscript=no${NODE_MQ:+,queues=$NODE_MQ} \
+		-device virtio-net-device,netdev=n0,mac=$3${NODE_MQ:+,mq=on} "${@:5}" >"$4" 2>&1 &
 	PIDS+=($!)
 }
 
