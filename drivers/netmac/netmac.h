@@ -26,6 +26,7 @@
 #define NBR_MAX    32  /* neighbour cache entries */
 #define ROUTES_MAX 64
 #define GW_MAX     8
+#define FLOWS_MAX  8 /* steer= rules */
 #define NBR_RETRIES 3  /* solicitations before a neighbour is given up */
 
 /* What a route's value says (net_lpm value: kind << 24 | argument). */
@@ -68,6 +69,10 @@ struct router {
 	struct net_lpm_node rt_mem[2 * ROUTES_MAX];
 	struct hk_addr gw[GW_MAX];
 	unsigned ngw;
+	/* steer=: wire traffic to the KAN prefix with this protocol and
+	 * destination port goes first to next hop `via` (hk_via), before any route */
+	struct flow { uint8_t proto; uint16_t port, via; } flow[FLOWS_MAX];
+	unsigned nflows;
 	struct nbr nbr[NBR_MAX];
 	struct hk_pkt released[NBR_MAX];
 	unsigned nreleased;
@@ -87,7 +92,7 @@ enum rtr_verdict {
 
 /*
  * Set r up from the manifest arguments (link=ADDR/LEN, route=P/LEN@GW, ra,
- * mtu=N) and the node's pipelines. 0, or -1 with a message printed.
+ * mtu=N, steer=udp|tcp:PORT@PROCESS) and the node's pipelines. 0, or -1 with a message printed.
  */
 int router_init(struct router *r, const struct net_mac *mac, int argc, char **argv);
 

@@ -67,6 +67,36 @@ static int parse_route(struct router *r, const char *s)
 	return add_route(r, &net, len, rt_value(RT_GW, r->ngw++));
 }
 
+/* "udp:PORT@NAME" or "tcp:PORT@NAME": that flow to the KAN enters at process NAME. */
+static int parse_steer(struct router *r, const char *s)
+{
+	char *end;
+	struct hk_proc_info pi;
+	uint8_t proto = !strncmp(s, "udp:", 4) ? 17 : !strncmp(s, "tcp:", 4) ? 6 : 0;
+	unsigned long port = proto ? strtoul(s + 4, &end, 10) : 0;
+	if (!proto || !port || port > 65535 || *end != '@' || r->nflows == FLOWS_MAX)
+		return -1;
+	for (unsigned i = 0; hk_proc_info(i, &pi) == 0; i++)
+		if (!strcmp(pi.name, end + 1)) {
+			r->flow[r->nflows++] = (struct flow){proto, (uint16_t)port, hk_via(i, 0)};
+			return 0;
+		}
+	return -1;
+}
+
+/* The next hop a steer= rule gives this packet from the wire, or -1. */
+static int steered(const struct router *r, const uint8_t *ip, const struct net_ip6_info *in)
+{
+	if ((in->proto != 17 && in->proto != 6) || in->l4_len < 4 ||
+	    !kan_addr_in_prefix(kan_hdr_dst(ip), &r->prefix))
+		return -1;
+	uint16_t port = kan_get16(ip + in->l4_off + 2);
+	for (unsigned i = 0; i < r->nflows; i++)
+		if (r->flow[i].proto == in->proto && r->flow[i].port == port)
+			return r->flow[i].via;
+	return -1;
+}
+
 static int parse_arg(struct router *r, const char *a)
 {
 	char *end;
@@ -76,6 +106,8 @@ static int parse_arg(struct router *r, const char *a)
 		return parse_route(r, a + 6);
 	if (!strcmp(a, "ra"))
 		return r->ra = 1, 0;
+	if (!strncmp(a, "steer=", 6))
+		return parse_steer(r, a + 6);
 	if (!strncmp(a, "mtu=", 4)) {
 		unsigned long v = strtoul(a + 4, &end, 10);
 		if (!a[4] || *end || v < 1280 || v > r->mtu)
@@ -118,7 +150,7 @@ int router_init(struct router *r, const struct net_mac *mac, int argc, char **ar
 	for (int i = 1; i < argc; i++)
 		if (parse_arg(r, argv[i])) {
 			printf("netmac: bad argument '%s' (link=ADDR/LEN, route=P/LEN@GW, ra, "
-			       "mtu=1280..%u)\n", argv[i], r->mtu);
+			       "mtu=1280..%u, steer=udp|tcp:PORT@PROCESS)\n", argv[i], r->mtu);
 			return -1;
 		}
 	if (add_route(r, &r->link, r->link_len, rt_value(RT_WIRE, 0)) ||
@@ -379,6 +411,12 @@ enum rtr_verdict router_from_wire(struct router *r, struct hk_pkt *p)
 		return error(r, p, &r->link, KAN_ICMP_UNREACH, KAN_UNREACH_NO_ROUTE, 0,
 		             NET_DROP_NO_ROUTE);
 	ip[7]--;
+	int via = r->nflows ? steered(r, ip, &in) : -1;
+	if (via >= 0) {
+		r->c.to_kan++;
+		p->ep = (uint16_t)via;
+		return V_VIA;
+	}
 	switch ((enum rt_kind)(v >> 24)) {
 	case RT_KAN: r->c.to_kan++; return V_KAN;
 	case RT_VIA: r->c.to_kan++; p->ep = (uint16_t)v; return V_VIA;
