@@ -21,6 +21,10 @@
  *       Geneve packet with VNI VNI whose inner datagram is the echo: the
  *       inner addresses and ports swapped, the payload the same, its UDP
  *       checksum valid. Prints "geneve sent N good M bad K lost L".
+ *   hkcheck trigger ADDR PORT COUNT
+ *       from a socket on PORT send "go" to ADDR:PORT, then expect COUNT
+ *       datagrams back on PORT; prints each payload and exits 0 only if all
+ *       COUNT came.
  * Every wait is bounded (2 s without any reply ends the run).
  */
 #include <arpa/inet.h>
@@ -222,6 +226,36 @@ static int cmd_geneve(const char *addr, uint32_t count, uint32_t vni)
 	return good == count ? 0 : 1;
 }
 
+static int cmd_trigger(const char *addr, unsigned port, unsigned count)
+{
+	struct sockaddr_in6 sa, me = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int s = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me))) {
+		perror("hkcheck: bind");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1 ||
+	    sendto(s, "go", 2, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("hkcheck: go");
+		return 1;
+	}
+	char buf[2048];
+	unsigned got = 0;
+	while (got < count && wait_readable(s, IDLE_MS)) {
+		ssize_t n = recv(s, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			break;
+		buf[n] = 0;
+		printf("%s\n", buf);
+		got++;
+	}
+	printf("trigger received %u of %u\n", got, count);
+	return got == count ? 0 : 1;
+}
+
 static unsigned long num(const char *s, unsigned long max, const char *what)
 {
 	char *end;
@@ -247,11 +281,15 @@ int main(int argc, char **argv)
 		                (uint32_t)num(argv[4], 10000000, "COUNT"), min, max,
 		                argc == 8 ? (uint32_t)num(argv[7], 4096, "WINDOW") : 32);
 	}
+	if (argc == 5 && !strcmp(argv[1], "trigger"))
+		return cmd_trigger(argv[2], (unsigned)num(argv[3], 65535, "PORT"),
+		                   (unsigned)num(argv[4], 1000000, "COUNT"));
 	if (argc == 5 && !strcmp(argv[1], "geneve"))
 		return cmd_geneve(argv[2], (uint32_t)num(argv[3], 100000000, "COUNT"),
 		                  (uint32_t)num(argv[4], NET_GENEVE_VNI_MAX, "VNI"));
 	fprintf(stderr, "usage: hkcheck stats ADDR [procs]\n"
 	                "       hkcheck geneve ADDR COUNT VNI\n"
+	                "       hkcheck trigger ADDR PORT COUNT\n"
 	                "       hkcheck echo ADDR PORT COUNT MIN MAX [WINDOW]\n");
 	return 2;
 }

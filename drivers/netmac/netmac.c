@@ -20,6 +20,8 @@
 #include <kan/ipv6.h>
 #include <kan/notify.h>
 #include <kan/udp.h>
+#include <kan/wire.h>
+#include <net/stats.h>
 #include <stdio.h>
 #include <string.h>
 #include <virtio/vnet.h>
@@ -239,6 +241,46 @@ static void tx_flush(void)
 
 /* --- routing ----------------------------------------------------------------------------- */
 
+/* A page for lending: a spare with its stale bytes zeroed, else a fresh one; 0 if none. */
+static int lend_page(struct hk_pkt *p)
+{
+	if (nspare) {
+		*p = spare[--nspare];
+		memset((uint8_t *)hk_pkt_page(*p) + stale_lo[p->slot], 0,
+		       (size_t)(stale_hi[p->slot] - stale_lo[p->slot]));
+		return 1;
+	}
+	int64_t d = hk_kan_alloc1();
+	if (d < 0)
+		return 0;
+	*p = hk_pkt_unpack((uint64_t)d);
+	return 1;
+}
+
+/* A TX page request (NET_TXPAGE_PORT) in req: answer with up to n pages, each
+ * an empty UDP datagram to the asker; then the request's page is freed. */
+static void lend(struct hk_pkt req)
+{
+	const uint8_t *ip = hk_pkt_data(req);
+	struct hk_addr to = *kan_hdr_src(ip);
+	uint16_t sport = kan_get16(ip + HK_IPV6_HDR);
+	unsigned n = req.len > KAN_UDP_OFF ? ip[KAN_UDP_OFF] : 1;
+	n = n < 1 ? 1 : n > NET_TXPAGE_MAX ? NET_TXPAGE_MAX : n;
+	q.free[q.nfree++] = req;
+	for (unsigned i = 0; i < n && q.nkan < 2 * BATCH; i++) {
+		struct hk_pkt p;
+		if (!lend_page(&p)) {
+			rt.c.drops[NET_DROP_NO_BUFFER]++;
+			return;
+		}
+		p.off = HK_PKT_HEADROOM;
+		p.len = (uint16_t)kan_udp_build(hk_pkt_data(p), HK_PKT_SIZE - p.off, &rt.kan_addr, &to,
+		                                NET_TXPAGE_PORT, sport, 0);
+		q.kan[q.nkan++] = p;
+		rt.c.lent++;
+	}
+}
+
 static void dispatch(enum rtr_verdict v, struct hk_pkt p)
 {
 	switch (v) {
@@ -246,6 +288,7 @@ static void dispatch(enum rtr_verdict v, struct hk_pkt p)
 	case V_VIA: q.via[q.nvia++] = p; return;
 	case V_WIRE: q.tx[q.ntx++] = p; return;
 	case V_HOLD: return;
+	case V_LEND: lend(p); return;
 	case V_DROP: /* what it held: at most a frame at RX_OFF, or what the router moved */
 		give_back(p, p.off < RX_OFF ? p.off : RX_OFF,
 		          p.off + p.len > RX_MAX_END ? p.off + p.len : RX_MAX_END);

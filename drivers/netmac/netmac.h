@@ -52,7 +52,7 @@ enum { NBR_FREE, NBR_INCOMPLETE, NBR_REACHABLE };
 /* Router counters (stats reply); drops by enum net_drop. */
 struct rtr_count {
 	uint64_t rx_frames, tx_frames, to_kan, to_wire, from_kan, ndp_in, ndp_out, pings, errors_sent,
-	    stats, ra_sent, tx_done;
+	    stats, ra_sent, tx_done, lent;
 	uint64_t drops[NET_DROP_COUNT];
 };
 
@@ -88,6 +88,7 @@ enum rtr_verdict {
 	V_WIRE, /* transmit p: the Ethernet header is written in front of p->off */
 	V_HOLD, /* kept waiting for a neighbour (the router owns it now) */
 	V_DROP, /* free p (counted) */
+	V_LEND, /* p asks for TX pages (NET_TXPAGE_PORT): the driver answers, then frees p */
 };
 
 /*

@@ -378,6 +378,9 @@ static enum rtr_verdict local(struct router *r, struct hk_pkt *p, const struct n
 	const uint8_t *udp = in->proto == 17 && in->l4_len >= KAN_UDP_HDR ? ip + in->l4_off : NULL;
 	if (udp && in->l4_off == HK_IPV6_HDR && kan_get16(udp + 2) == NET_STATS_PORT)
 		return stats(r, p, udp);
+	if (udp && !from && in->l4_off == HK_IPV6_HDR && kan_get16(udp + 2) == NET_TXPAGE_PORT &&
+	    kan_addr_eq(kan_hdr_dst(ip), &r->kan_addr))
+		return V_LEND; /* only KAN processes borrow, at our KAN address */
 	return drop(r, NET_DROP_UNHANDLED);
 }
 
@@ -508,13 +511,14 @@ size_t router_stats(const struct router *r, char *buf, size_t cap)
 	    buf, cap,
 	    "stage netmac\nrx_frames %llu\ntx_frames %llu\ntx_done %llu\nto_kan %llu\nto_wire %llu\n"
 	    "from_kan %llu\nndp_in %llu\nndp_out %llu\npings %llu\nerrors_sent %llu\nstats %llu\n"
-	    "ra_sent %llu\n",
+	    "ra_sent %llu\nlent %llu\n",
 	    (unsigned long long)c->rx_frames, (unsigned long long)c->tx_frames,
 	    (unsigned long long)c->tx_done, (unsigned long long)c->to_kan,
 	    (unsigned long long)c->to_wire, (unsigned long long)c->from_kan,
 	    (unsigned long long)c->ndp_in, (unsigned long long)c->ndp_out,
 	    (unsigned long long)c->pings, (unsigned long long)c->errors_sent,
-	    (unsigned long long)c->stats, (unsigned long long)c->ra_sent);
+	    (unsigned long long)c->stats, (unsigned long long)c->ra_sent,
+	    (unsigned long long)c->lent);
 	for (unsigned i = 0; i < NET_DROP_COUNT && n < cap; i++)
 		if (c->drops[i])
 			n += (size_t)snprintf(buf + n, cap - n, "drop.%s %llu\n", net_drop_name(i),

@@ -80,7 +80,7 @@ endforeach()
 
 add_subdirectory(tests/unit)
 # Host <-> node over a tap device in a namespace of the test's own (label net, needs root).
-foreach(t dataplane restart twonode icmp multiqueue steer)
+foreach(t dataplane restart twonode icmp multiqueue steer txlend)
   add_test(NAME net.${t} COMMAND ${CMAKE_SOURCE_DIR}/tests/net/${t}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(net.${t} PROPERTIES LABELS net TIMEOUT 300)
 endforeach()

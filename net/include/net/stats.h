@@ -10,6 +10,13 @@
  * The MAC driver/router and every worker answer it (docs/pipelines.md).
  */
 #define NET_STATS_PORT 9901u
+/* TX page lending (docs/netmac.md): a UDP datagram from a KAN process to the
+ * router's KAN address on this port, payload one byte n (1..16), is answered
+ * with n pages from the driver's own stock, each a UDP datagram from this
+ * port with an empty payload, every other byte of the page zero: the
+ * process fills one in place (kan_udp_build) and sends it to the wire. */
+#define NET_TXPAGE_PORT 9902u
+#define NET_TXPAGE_MAX  16u
 #define NET_STATS_MAX  1200u /* reply payload bytes at most */
 
 #endif
