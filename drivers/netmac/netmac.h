@@ -73,6 +73,10 @@ struct router {
 	 * destination port goes first to next hop `via` (hk_via), before any route */
 	struct flow { uint8_t proto; uint16_t port, via; } flow[FLOWS_MAX];
 	unsigned nflows;
+	/* The last destination looked up in each direction and its route: a
+	 * flow's packets skip the table walk. Valid while gen == rt_gen. */
+	struct rt_cache { struct hk_addr dst; uint32_t v, gen; int found; } from_wire_c, from_kan_c;
+	uint32_t rt_gen; /* bumped by every change of the table */
 	struct nbr nbr[NBR_MAX];
 	struct hk_pkt released[NBR_MAX];
 	unsigned nreleased;

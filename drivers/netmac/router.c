@@ -32,6 +32,7 @@ static int add_route(struct router *r, const struct hk_addr *p, unsigned len, ui
 	struct hk_addr net = *p;
 	net_lpm_mask(&net, len);
 	int rc = net_lpm_insert(&r->rt, &net, len, v, NULL);
+	r->rt_gen++; /* forget the cached routes */
 	if (rc < 0) {
 		char a[48];
 		hk_addr_str(&net, a, sizeof(a));
@@ -145,6 +146,7 @@ int router_init(struct router *r, const struct net_mac *mac, int argc, char **ar
 	r->link_len = 64;
 	r->kan_addr = hk_kan()->addr;
 	r->prefix = hk_kan()->prefix;
+	r->rt_gen = 1; /* the zeroed caches are not valid */
 	if (net_lpm_init(&r->rt, r->rt_mem, sizeof(r->rt_mem), ROUTES_MAX))
 		return -1;
 	for (int i = 1; i < argc; i++)
@@ -157,6 +159,18 @@ int router_init(struct router *r, const struct net_mac *mac, int argc, char **ar
 	    add_route(r, &r->prefix, 64, rt_value(RT_KAN, 0)) || pipeline_routes(r))
 		return -1;
 	return 0;
+}
+
+/* The route of dst through cache c: 1 with *v, or 0 when no route covers it. */
+static int lookup(struct router *r, struct rt_cache *c, const struct hk_addr *dst, uint32_t *v)
+{
+	if (c->gen == r->rt_gen && kan_addr_eq(&c->dst, dst)) {
+		*v = c->v;
+		return c->found;
+	}
+	int found = net_lpm_lookup(&r->rt, dst, v) >= 0;
+	*c = (struct rt_cache){*dst, found ? *v : 0, r->rt_gen, found};
+	return found;
 }
 
 /* --- neighbours ---------------------------------------------------------------------- */
@@ -410,7 +424,7 @@ enum rtr_verdict router_from_wire(struct router *r, struct hk_pkt *p)
 	if (in.hop_limit <= 1)
 		return error(r, p, &r->link, ICMP_TIME_EXCEEDED, 0, 0, NET_DROP_HOP_LIMIT);
 	uint32_t v;
-	if (net_lpm_lookup(&r->rt, dst, &v) < 0)
+	if (!lookup(r, &r->from_wire_c, dst, &v))
 		return error(r, p, &r->link, KAN_ICMP_UNREACH, KAN_UNREACH_NO_ROUTE, 0,
 		             NET_DROP_NO_ROUTE);
 	ip[7]--;
@@ -446,7 +460,7 @@ enum rtr_verdict router_from_kan(struct router *r, struct hk_pkt *p)
 	if (p->len > r->mtu)
 		return error(r, p, &r->kan_addr, ICMP_TOO_BIG, 0, r->mtu, NET_DROP_TOO_BIG);
 	uint32_t v;
-	int found = net_lpm_lookup(&r->rt, dst, &v) >= 0;
+	int found = lookup(r, &r->from_kan_c, dst, &v);
 	enum rt_kind k = found ? (enum rt_kind)(v >> 24) : RT_DROP;
 	if (k != RT_WIRE && k != RT_GW)
 		return error(r, p, &r->kan_addr, KAN_ICMP_UNREACH, KAN_UNREACH_NO_ROUTE, 0,

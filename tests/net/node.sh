@@ -53,8 +53,9 @@ ns_up() {
 	fi
 	ip -n "$NS" addr add fd00:6b61:6e00:ff::1/64 dev $dev nodad
 	if [ -n "${NO_KAN_ROUTE:-}" ]; then # the host learns it from router advertisements
-		ip netns exec "$NS" sysctl -qw net.ipv6.conf.$dev.accept_ra=2 \
-			net.ipv6.conf.$dev.accept_ra_rt_info_max_plen=64
+		# /proc/sys, not sysctl(8): procps is not on a minimal machine
+		ip netns exec "$NS" sh -c "echo 2 >/proc/sys/net/ipv6/conf/$dev/accept_ra &&
+			echo 64 >/proc/sys/net/ipv6/conf/$dev/accept_ra_rt_info_max_plen"
 	else
 		ip -n "$NS" -6 route add fd00:6b61:6e00:1::/64 via fd00:6b61:6e00:ff::2 dev $dev
 	fi
