@@ -62,10 +62,8 @@ static size_t format_stats(const struct stage *s, char *buf, size_t cap)
 	                            (unsigned long long)s->passed, (unsigned long long)s->consumed,
 	                            (unsigned long long)s->dropped, (unsigned long long)s->pings,
 	                            (unsigned long long)s->stats);
-	for (unsigned i = 0; i < NET_DROP_COUNT && n < cap; i++)
-		if (s->drops[i])
-			n += (size_t)snprintf(buf + n, cap - n, "drop.%s %llu\n", net_drop_name(i),
-			                      (unsigned long long)s->drops[i]);
+	if (n < cap)
+		n += net_drops_format(buf + n, cap - n, s->drops);
 	for (unsigned i = 0; i < STAGE_USER_COUNTERS && n < cap; i++)
 		if (s->user_name[i])
 			n += (size_t)snprintf(buf + n, cap - n, "%s %llu\n", s->user_name[i],

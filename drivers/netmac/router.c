@@ -533,10 +533,8 @@ size_t router_stats(const struct router *r, char *buf, size_t cap)
 	    (unsigned long long)c->pings, (unsigned long long)c->errors_sent,
 	    (unsigned long long)c->stats, (unsigned long long)c->ra_sent,
 	    (unsigned long long)c->lent);
-	for (unsigned i = 0; i < NET_DROP_COUNT && n < cap; i++)
-		if (c->drops[i])
-			n += (size_t)snprintf(buf + n, cap - n, "drop.%s %llu\n", net_drop_name(i),
-			                      (unsigned long long)c->drops[i]);
+	if (n < cap)
+		n += net_drops_format(buf + n, cap - n, c->drops);
 	if (n < cap && r->more_stats)
 		n += r->more_stats(buf + n, cap - n);
 	return n < cap ? n : cap;

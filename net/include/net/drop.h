@@ -10,6 +10,9 @@
  * net/ip6.c (net_frame_check) and net/ndp.c; names are what the stats
  * reply and the host tools print, so they never change meaning.
  */
+#include <stddef.h>
+#include <stdint.h>
+
 #define NET_DROPS(X)                                                                              \
 	X(RUNT, "runt")                 /* frame shorter than an Ethernet header + IPv6 header */ \
 	X(OVERSIZE, "oversize")         /* frame longer than the MTU allows */                    \
@@ -43,5 +46,9 @@ enum net_drop {
 
 /* The name of a reason ("runt", ...), or "?" for a value out of range. */
 const char *net_drop_name(unsigned reason);
+
+/* "drop.NAME N" lines for every non-zero counter of drops[NET_DROP_COUNT]
+ * into buf (statistics replies); returns the bytes written, at most cap. */
+size_t net_drops_format(char *buf, size_t cap, const uint64_t *drops);
 
 #endif
