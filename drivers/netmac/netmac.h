@@ -53,6 +53,7 @@ enum { NBR_FREE, NBR_INCOMPLETE, NBR_REACHABLE };
 struct rtr_count {
 	uint64_t rx_frames, tx_frames, to_kan, to_wire, from_kan, ndp_in, ndp_out, pings, errors_sent,
 	    stats, ra_sent, tx_done, lent;
+	uint64_t taken; /* NDP messages learned from with nothing to answer (not drops) */
 	uint64_t drops[NET_DROP_COUNT];
 };
 

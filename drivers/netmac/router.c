@@ -323,14 +323,16 @@ static enum rtr_verdict ndp(struct router *r, struct hk_pkt *p, const struct net
 	} else if (m.type == NET_ICMP6_RS && r->ra) {
 		struct hk_pkt q = *p;
 		if (!router_ra(r, &q))
-			return V_DROP;
+			return drop(r, NET_DROP_NO_BUFFER); /* never: a page holds an RA */
 		eth_push(r, &q, from); /* router_ra addressed it to all nodes; answer the asker */
 		*p = q;
 		r->c.ra_sent++;
 		return V_WIRE;
 	}
-	if (!n)
-		return V_DROP; /* taken in (learned), nothing to answer: not a drop */
+	if (!n) { /* taken in (learned), nothing to answer: counted, not a drop */
+		r->c.taken++;
+		return V_DROP;
+	}
 	p->len = (uint16_t)n;
 	r->c.ndp_out++;
 	eth_push(r, p, from);
@@ -525,14 +527,14 @@ size_t router_stats(const struct router *r, char *buf, size_t cap)
 	    buf, cap,
 	    "stage netmac\nrx_frames %llu\ntx_frames %llu\ntx_done %llu\nto_kan %llu\nto_wire %llu\n"
 	    "from_kan %llu\nndp_in %llu\nndp_out %llu\npings %llu\nerrors_sent %llu\nstats %llu\n"
-	    "ra_sent %llu\nlent %llu\n",
+	    "ra_sent %llu\nlent %llu\ntaken %llu\n",
 	    (unsigned long long)c->rx_frames, (unsigned long long)c->tx_frames,
 	    (unsigned long long)c->tx_done, (unsigned long long)c->to_kan,
 	    (unsigned long long)c->to_wire, (unsigned long long)c->from_kan,
 	    (unsigned long long)c->ndp_in, (unsigned long long)c->ndp_out,
 	    (unsigned long long)c->pings, (unsigned long long)c->errors_sent,
 	    (unsigned long long)c->stats, (unsigned long long)c->ra_sent,
-	    (unsigned long long)c->lent);
+	    (unsigned long long)c->lent, (unsigned long long)c->taken);
 	if (n < cap)
 		n += net_drops_format(buf + n, cap - n, c->drops);
 	if (n < cap && r->more_stats)
