@@ -39,17 +39,7 @@ static void drop(struct stage *s, struct out *o, struct hk_pkt p, unsigned why)
  * that says what the stage decided, this what the KAN then refused). */
 static void send_all(struct stage *s, struct hk_pkt *p, unsigned n, unsigned flags)
 {
-	unsigned done = 0;
-	while (done < n) {
-		int64_t r = hk_kan_send(p + done, n - done, flags);
-		if (r > 0) {
-			done += (unsigned)r;
-			continue;
-		}
-		s->drops[NET_DROP_KAN_REFUSED]++;
-		hk_kan_free(p + done, 1);
-		done++;
-	}
+	s->drops[NET_DROP_KAN_REFUSED] += hk_kan_send_all(p, n, flags);
 }
 
 /* "name value" lines of every counter into buf; returns the length. */

@@ -54,3 +54,19 @@ void hk_addr_str(const struct hk_addr *a, char *buf, size_t n)
 {
 	kan_addr_format(a, buf, n); /* the formatter the kernel prints with */
 }
+
+unsigned hk_kan_send_all(struct hk_pkt *p, unsigned n, unsigned flags)
+{
+	unsigned done = 0, refused = 0;
+	while (done < n) {
+		int64_t r = hk_kan_send(p + done, n - done, flags);
+		if (r > 0) {
+			done += (unsigned)r;
+			continue;
+		}
+		hk_kan_free(p + done, 1); /* refused (r is why): the rest may still go */
+		refused++;
+		done++;
+	}
+	return refused;
+}

@@ -338,19 +338,9 @@ static int rx_poll(void)
 /* Send n packets on the KAN; one it refuses is freed (counted). */
 static void kan_out(struct hk_pkt *p, unsigned n, unsigned flags)
 {
-	unsigned done = 0;
 	for (unsigned i = 0; i < n; i++)
 		slot_pa[p[i].slot] = 0; /* it leaves us: the slot will name another page */
-	while (done < n) {
-		int64_t r = hk_kan_send(p + done, n - done, flags);
-		if (r > 0) {
-			done += (unsigned)r;
-			continue;
-		}
-		rt.c.drops[NET_DROP_KAN_REFUSED]++;
-		hk_kan_free(p + done, 1);
-		done++;
-	}
+	rt.c.drops[NET_DROP_KAN_REFUSED] += hk_kan_send_all(p, n, flags);
 }
 
 /* Neighbour solicitations (and once a second, retries and an advertisement). */

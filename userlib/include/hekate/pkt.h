@@ -22,6 +22,13 @@ int hk_kan_addr_of(const char *name, unsigned n, struct hk_addr *out);
 void hk_ip6_header(void *ip, const struct hk_addr *src, const struct hk_addr *dst,
                    uint8_t next_header, uint16_t payload_len);
 
+/*
+ * Send all n packets (flags as kan_send): a packet the KAN refuses is freed
+ * and the rest still go. Returns how many were refused (the caller counts
+ * them). The pages are the KAN's or freed when it returns.
+ */
+unsigned hk_kan_send_all(struct hk_pkt *p, unsigned n, unsigned flags);
+
 /* Format an address as RFC 5952 text into buf (at least 40 bytes). */
 void hk_addr_str(const struct hk_addr *a, char *buf, size_t n);
 
