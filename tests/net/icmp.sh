@@ -17,7 +17,7 @@ node_up "$1" "$here/manifests/icmp.manifest" "^icmpecho: worker at"
 p=fd00:6b61:6e00:1
 router=fd00:6b61:6e00:ff::2 ping=$p::102:0
 
-for _ in $(seq 100); do
+for _ in $(seq 300); do # 30 s: RAs come once a second, but a loaded CI host is slow
 	ip -n "$NS" -6 route show | grep -q "^$p::/64 via fe80::5054:ff:fe12:3456 dev tap0 proto ra" && break
 	sleep 0.1
 done
