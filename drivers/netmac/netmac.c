@@ -356,14 +356,8 @@ static void tick(int second)
 	                            &q.nfree);
 	for (unsigned i = 0; i < used; i++)
 		q.tx[q.ntx++] = pg[i];
-	if (second && rt.ra && used < (unsigned)n && router_ra(&rt, &pg[used])) {
-		static const struct net_mac all_nodes = {{0x33, 0x33, 0, 0, 0, 1}};
-		pg[used].off = (uint16_t)(pg[used].off - NET_ETH_HDR);
-		pg[used].len = (uint16_t)(pg[used].len + NET_ETH_HDR);
-		net_eth_write(hk_pkt_data(pg[used]), &all_nodes, &rt.mac, NET_ETHERTYPE_IPV6);
+	if (second && rt.ra && used < (unsigned)n && router_ra(&rt, &pg[used], NULL))
 		q.tx[q.ntx++] = pg[used++];
-		rt.c.ra_sent++;
-	}
 	for (unsigned i = used; i < (unsigned)n; i++)
 		q.free[q.nfree++] = pg[i];
 }

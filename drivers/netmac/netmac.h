@@ -117,8 +117,9 @@ enum rtr_verdict router_from_kan(struct router *r, struct hk_pkt *p);
  */
 unsigned router_tick(struct router *r, int second, struct hk_pkt *ns, unsigned n,
                      struct hk_pkt *drop, unsigned *ndrop);
-/* An unsolicited router advertisement into p (when r->ra): 1 if built. */
-int router_ra(struct router *r, struct hk_pkt *p);
+/* A router advertisement into page p, to all nodes, in a frame to MAC `to`
+ * (NULL: the all-nodes group's), Ethernet header pushed: 1 if built. */
+int router_ra(struct router *r, struct hk_pkt *p, const struct net_mac *to);
 
 /* A packet held for a neighbour whose address has since arrived, its
  * Ethernet header written: 1 with *p (transmit it), else 0. */

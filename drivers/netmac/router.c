@@ -321,13 +321,8 @@ static enum rtr_verdict ndp(struct router *r, struct hk_pkt *p, const struct net
 		const struct hk_addr *as = is_ours(r, &m.target) ? &m.target : &r->link;
 		n = net_ndp_build_na(ip, cap, as, to, &m.target, &r->mac, fl);
 	} else if (m.type == NET_ICMP6_RS && r->ra) {
-		struct hk_pkt q = *p;
-		if (!router_ra(r, &q))
-			return drop(r, NET_DROP_NO_BUFFER); /* never: a page holds an RA */
-		eth_push(r, &q, from); /* router_ra addressed it to all nodes; answer the asker */
-		*p = q;
-		r->c.ra_sent++;
-		return V_WIRE;
+		/* to all nodes, as RFC 4861 6.2.6 allows, in a frame to the asker */
+		return router_ra(r, p, from) ? V_WIRE : drop(r, NET_DROP_NO_BUFFER);
 	}
 	if (!n) { /* taken in (learned), nothing to answer: counted, not a drop */
 		r->c.taken++;
@@ -507,15 +502,21 @@ unsigned router_tick(struct router *r, int second, struct hk_pkt *ns, unsigned n
 	return used;
 }
 
-int router_ra(struct router *r, struct hk_pkt *p)
+int router_ra(struct router *r, struct hk_pkt *p, const struct net_mac *to)
 {
+	struct net_mac group;
 	struct net_ra_cfg cfg = {.router_lifetime = 0, .mtu = r->mtu, .n_prefixes = 1};
 	cfg.prefix[0] = (struct net_ra_prefix){.rio = 1, .len = 64, .valid = 1800,
 	                                        .prefix = r->prefix};
 	p->off = HK_PKT_HEADROOM;
 	p->len = (uint16_t)net_ndp_build_ra(hk_pkt_data(*p), HK_PKT_SIZE - p->off, &r->ll, &all_nodes,
 	                                    &r->mac, &cfg);
-	return p->len != 0;
+	if (!p->len)
+		return 0;
+	net_mac_of_mcast(&all_nodes, &group);
+	eth_push(r, p, to ? to : &group);
+	r->c.ra_sent++;
+	return 1;
 }
 
 /* --- counters ---------------------------------------------------------------------------- */
