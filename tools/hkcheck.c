@@ -46,7 +46,8 @@
 #define MAX_DGRAM  65507
 #define IDLE_MS    2000
 
-static int open_to(const char *addr, unsigned port, struct sockaddr_in6 *sa)
+/* addr:port into *sa, or exit 2 with a message. */
+static void peer(const char *addr, unsigned port, struct sockaddr_in6 *sa)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sin6_family = AF_INET6;
@@ -55,9 +56,27 @@ static int open_to(const char *addr, unsigned port, struct sockaddr_in6 *sa)
 		fprintf(stderr, "hkcheck: '%s' is not an IPv6 address\n", addr);
 		exit(2);
 	}
+}
+
+/* A UDP socket, bound to local port `port` unless 0; exit 1 on failure. */
+static int udp_socket(unsigned port)
+{
+	struct sockaddr_in6 me = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
 	int s = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)sa, sizeof(*sa))) {
-		perror("hkcheck: socket");
+	if (s < 0 || (port && bind(s, (struct sockaddr *)&me, sizeof(me)))) {
+		fprintf(stderr, "hkcheck: UDP socket on port %u: %s\n", port, strerror(errno));
+		exit(1);
+	}
+	return s;
+}
+
+/* A UDP socket connected to addr:port (*sa). */
+static int open_to(const char *addr, unsigned port, struct sockaddr_in6 *sa)
+{
+	peer(addr, port, sa);
+	int s = udp_socket(0);
+	if (connect(s, (struct sockaddr *)sa, sizeof(*sa))) {
+		perror("hkcheck: connect");
 		exit(1);
 	}
 	return s;
@@ -189,19 +208,10 @@ static int geneve_good(const uint8_t *in, size_t n, uint32_t vni, uint32_t *seq)
 
 static int cmd_geneve(const char *addr, uint32_t count, uint32_t vni)
 {
-	struct sockaddr_in6 sa, me = {.sin6_family = AF_INET6, .sin6_port = htons(NET_GENEVE_PORT)};
-	int s = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me))) {
-		perror("hkcheck: bind port 6081");
-		return 1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin6_family = AF_INET6;
-	sa.sin6_port = htons(NET_GENEVE_PORT);
-	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1) {
-		fprintf(stderr, "hkcheck: '%s' is not an IPv6 address\n", addr);
-		return 2;
-	}
+	/* not connected: answers come from the tunnel's flow-hash source port */
+	struct sockaddr_in6 sa;
+	peer(addr, NET_GENEVE_PORT, &sa);
+	int s = udp_socket(NET_GENEVE_PORT);
 	static uint8_t buf[2048];
 	uint32_t sent = 0, good = 0, bad = 0;
 	while (good + bad < count) {
@@ -228,17 +238,10 @@ static int cmd_geneve(const char *addr, uint32_t count, uint32_t vni)
 
 static int cmd_trigger(const char *addr, unsigned port, unsigned count)
 {
-	struct sockaddr_in6 sa, me = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
-	int s = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me))) {
-		perror("hkcheck: bind");
-		return 1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin6_family = AF_INET6;
-	sa.sin6_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1 ||
-	    sendto(s, "go", 2, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	struct sockaddr_in6 sa;
+	peer(addr, port, &sa);
+	int s = udp_socket(port);
+	if (sendto(s, "go", 2, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("hkcheck: go");
 		return 1;
 	}
