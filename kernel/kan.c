@@ -379,7 +379,7 @@ int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
 {
 	if (n > 0xffff)
 		return -HK_E2BIG;
-	struct hk_addr a = kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + p->index) << 16 | n);
+	struct hk_addr a = kan_addr_make(&prefix, hk_kan_iid((unsigned)p->index, (unsigned)n));
 	return bind_ep(p, &a, depth);
 }
 
@@ -641,8 +641,7 @@ static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct
 	const struct hk_addr *to = kan_hdr_dst(ip);
 	t->via = !!(flags & HK_SEND_VIA);
 	if (t->via) { /* always in the prefix, never the kernel's ::1 nor a group */
-		t->hop = kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + (d.ep >> 8)) << 16 |
-		                                    (d.ep & 0xffu));
+		t->hop = kan_addr_make(&prefix, hk_kan_iid(d.ep >> 8, d.ep & 0xffu));
 		to = &t->hop;
 	}
 	int64_t dst;

@@ -27,10 +27,7 @@ int hk_kan_addr_of(const char *name, unsigned n, struct hk_addr *out)
 	for (unsigned i = 0; i < HK_MAX_PROCS && !hk_proc_info(i, &info); i++) {
 		if (strncmp(info.name, name, sizeof(info.name)))
 			continue;
-		uint64_t iid = (uint64_t)(HK_KAN_IID_PROC + i) << 16 | n;
-		*out = hk_kan()->prefix;
-		for (int k = 0; k < 8; k++)
-			out->b[15 - k] = (uint8_t)(iid >> (8 * k));
+		*out = kan_addr_make(&hk_kan()->prefix, hk_kan_iid(i, n));
 		return 0;
 	}
 	return -HK_ENOENT;

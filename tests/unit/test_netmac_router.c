@@ -53,7 +53,7 @@ static const char *const names[] = {"init", "mac", "acl", "echo"};
 
 static struct hk_addr entry_addr(unsigned i, unsigned n)
 {
-	return kan_addr_make(&prefix, (uint64_t)(HK_KAN_IID_PROC + i) << 16 | n);
+	return kan_addr_make(&prefix, hk_kan_iid(i, n));
 }
 
 const struct hk_kan_self *hk_kan(void)

@@ -137,4 +137,10 @@ struct hk_kan_self {
 #define HK_KAN_PREFIX_DEFAULT {0xfd, 0x00, 0x6b, 0x61, 0x6e, 0x00, 0x00, 0x01}
 #define HK_KAN_IID_PROC       0x100u
 
+/* The interface identifier of manifest entry `entry`'s address n. */
+static inline uint64_t hk_kan_iid(unsigned entry, unsigned n)
+{
+	return (uint64_t)(HK_KAN_IID_PROC + entry) << 16 | n;
+}
+
 #endif
