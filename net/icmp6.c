@@ -62,3 +62,14 @@ size_t net_icmp6_echo_reply(uint8_t *ip, const struct net_ip6_info *in, const st
 	kan_ip6_hdr_write(ip + start, in->l4_len, KAN_PROTO_ICMPV6, &src, &dst);
 	return start;
 }
+
+int net_icmp6_answer(uint8_t *ip, const struct net_ip6_info *in, const struct hk_addr *from,
+                     uint16_t *off, uint16_t *len)
+{
+	int bad = kan_addr_is_unspecified(kan_hdr_src(ip)) ? NET_DROP_IP_SRC : net_icmp6_check(ip, in);
+	if (bad != NET_PASS)
+		return bad;
+	*off = (uint16_t)(*off + net_icmp6_echo_reply(ip, in, from));
+	*len = (uint16_t)(HK_IPV6_HDR + in->l4_len);
+	return NET_PASS;
+}

@@ -83,15 +83,11 @@ static int own_service(struct stage *s, struct out *o, struct hk_pkt *p,
 	if (!kan_addr_eq(kan_hdr_dst(ip), &s->addr))
 		return 0;
 	if (in->proto == 58 && ip[in->l4_off] == NET_ICMP6_ECHO_REQUEST) {
-		int bad = kan_addr_is_unspecified(kan_hdr_src(ip)) ? NET_DROP_IP_SRC
-		                                                  : net_icmp6_check(ip, in);
+		int bad = net_icmp6_answer(ip, in, &s->addr, &p->off, &p->len);
 		if (bad != NET_PASS) {
 			drop(s, o, *p, (unsigned)bad);
 			return 1;
 		}
-		size_t at = net_icmp6_echo_reply(ip, in, &s->addr);
-		p->off = (uint16_t)(p->off + at);
-		p->len = (uint16_t)(HK_IPV6_HDR + in->l4_len);
 		s->pings++;
 		o->dst[o->ndst++] = *p;
 		return 1;

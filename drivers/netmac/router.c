@@ -376,13 +376,9 @@ static enum rtr_verdict local(struct router *r, struct hk_pkt *p, const struct n
 	if (kan_addr_is_multicast(kan_hdr_dst(ip)))
 		return drop(r, NET_DROP_UNHANDLED); /* MLD and other groups: nothing to do */
 	if (type == NET_ICMP6_ECHO_REQUEST) {
-		int bad = kan_addr_is_unspecified(kan_hdr_src(ip)) ? NET_DROP_IP_SRC
-		                                                  : net_icmp6_check(ip, in);
+		int bad = net_icmp6_answer(ip, in, kan_hdr_dst(ip), &p->off, &p->len);
 		if (bad != NET_PASS)
 			return drop(r, (unsigned)bad);
-		size_t at = net_icmp6_echo_reply(ip, in, kan_hdr_dst(ip));
-		p->off = (uint16_t)(p->off + at);
-		p->len = (uint16_t)(HK_IPV6_HDR + in->l4_len);
 		r->c.pings++;
 		return out(r, p);
 	}

@@ -341,12 +341,38 @@ static void test_echo_reply_fields(void **state)
 	buf_free(b, off + 20);
 }
 
+/* net_icmp6_answer: refuses :: and bad checksums untouched, else moves off/len to the reply. */
+static void test_answer(void **state)
+{
+	(void)state;
+	uint8_t ip[100];
+	struct net_ip6_info in;
+	size_t moff = mk_icmp(ip, &REF_REMOTE, &REF_PROC, 1, 128, 20, 5);
+	uint16_t off = 128, len = (uint16_t)(moff + 20);
+	uint8_t *b = buf_exact(ip, len);
+	assert_int_equal(net_ip6_check(b, len, &in), NET_PASS);
+	b[moff + 6] ^= 1; /* a bad checksum */
+	assert_int_equal(net_icmp6_answer(b, &in, &REF_PROC, &off, &len), NET_DROP_ICMP_CHECKSUM);
+	assert_int_equal(off, 128);
+	assert_int_equal(len, moff + 20);
+	b[moff + 6] ^= 1;
+	memset(b + 8, 0, 16); /* source :: (the checksum does not matter: refused first) */
+	assert_int_equal(net_icmp6_answer(b, &in, &REF_PROC, &off, &len), NET_DROP_IP_SRC);
+	memcpy(b + 8, ip + 8, 16);
+	assert_int_equal(net_icmp6_answer(b, &in, &REF_PROC, &off, &len), NET_PASS);
+	assert_int_equal(off, 128 + 8); /* the extension header is gone */
+	assert_int_equal(len, 60);
+	assert_true(ref_csum_ok(b + 8, 60));
+	buf_free(b, moff + 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_length_per_type),    cmocka_unit_test(test_checksum_bits),
 	    cmocka_unit_test(test_padding_not_summed), cmocka_unit_test(test_echo_reply_random),
 	    cmocka_unit_test(test_echo_reply_edges),   cmocka_unit_test(test_echo_reply_fields),
+	    cmocka_unit_test(test_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,4 +49,14 @@ int net_icmp6_check(const uint8_t *ip, const struct net_ip6_info *in);
  */
 size_t net_icmp6_echo_reply(uint8_t *ip, const struct net_ip6_info *in, const struct hk_addr *from);
 
+/*
+ * Answer the Echo Request at ip (passed by net_ip6_check into *in, type
+ * 128), which is the packet at *off in its page: refuse it with IP_SRC when
+ * its source is :: (nobody to answer), or with net_icmp6_check's reason;
+ * else turn it into the reply from `from` (net_icmp6_echo_reply) and move
+ * *off and *len to the reply. NET_PASS or the drop reason (nothing written).
+ */
+int net_icmp6_answer(uint8_t *ip, const struct net_ip6_info *in, const struct hk_addr *from,
+                     uint16_t *off, uint16_t *len);
+
 #endif
