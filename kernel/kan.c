@@ -117,12 +117,15 @@ static int32_t charge_of(const struct proc *p) { return (int32_t)(p->slot << 24 
 
 static void charge(struct kan_proc *kp) { ck_pr_inc_64(&kp->acct); }
 
-static void uncharge(int32_t charge)
+/* Give back n in-flight pages charged as charge (charge_of its sender): only
+ * while that slot still has the pid, and never below zero. */
+static void uncharge_n(int32_t charge, uint64_t n)
 {
 	struct kan_proc *kp = &kprocs[(uint32_t)charge >> 24];
 	uint64_t old = ck_pr_load_64(&kp->acct);
 	while ((old >> 32) == PID24(charge) && (uint32_t)old) {
-		if (ck_pr_cas_64_value(&kp->acct, old, old - 1, &old))
+		uint64_t k = (uint32_t)old < n ? (uint32_t)old : n;
+		if (ck_pr_cas_64_value(&kp->acct, old, old - k, &old))
 			return;
 	}
 }
@@ -139,7 +142,7 @@ static void drop_queued(uint32_t idx)
 	}
 	if (kan_pg_drop(&pool, arch_cpu_id(), idx, &ch))
 		panic("kan: dropping page %u in state %u", idx, pool.meta[idx].state);
-	uncharge(ch);
+	uncharge_n(ch, 1);
 }
 
 static void drop_cb(void *ctx, uint32_t idx)
@@ -583,6 +586,53 @@ static int send_group(uint32_t g, const struct hk_addr *dst, uint32_t idx)
 	return here;
 }
 
+/*
+ * A send's counters and in-flight charges, added up over its packets and
+ * applied once (tally_apply) while kp->lock is still held: nobody reads a
+ * window's counters in between, and a charge lands before any receiver can
+ * see (and uncharge) the page, since pages are queued after the unlock.
+ */
+struct tally {
+	uint64_t pkts, bytes, charges;
+	uint32_t ep; /* the source endpoint ep_pkts/ep_bytes belong to, or NO_EP */
+	uint64_t ep_pkts, ep_bytes;
+};
+
+/* kp->lock held: the counters gathered for endpoint tl->ep go on it. */
+static void tally_flush_ep(struct tally *tl)
+{
+	if (tl->ep != NO_EP && tl->ep_pkts) {
+		count_owned(&eps[tl->ep].c.pkts_out, tl->ep_pkts);
+		count_owned(&eps[tl->ep].c.bytes_out, tl->ep_bytes);
+	}
+	tl->ep_pkts = tl->ep_bytes = 0;
+}
+
+/* One packet of len bytes sent from endpoint src (NO_EP: an off-prefix source). */
+static inline void tally_add(struct tally *tl, int64_t src, unsigned len)
+{
+	tl->pkts++;
+	tl->bytes += len;
+	if ((uint32_t)src != tl->ep) {
+		tally_flush_ep(tl);
+		tl->ep = (uint32_t)src;
+	}
+	tl->ep_pkts++;
+	tl->ep_bytes += len;
+}
+
+/* kp->lock held: everything tl gathered goes on kp and its endpoints. */
+static void tally_apply(struct kan_proc *kp, struct tally *tl)
+{
+	tally_flush_ep(tl);
+	if (tl->pkts) {
+		count_owned(&kp->c.pkts_out, tl->pkts);
+		count_owned(&kp->c.bytes_out, tl->bytes);
+	}
+	if (tl->charges)
+		ck_pr_add_64(&kp->acct, tl->charges);
+}
+
 /* What take decided when it is not an endpoint or a refusal. */
 #define KAN_TO_KERNEL (-1001) /* for the kernel's control service */
 #define KAN_UNROUTED  (-1002) /* nowhere to go (counted): it may bounce as an ICMPv6 error */
@@ -614,11 +664,13 @@ static inline const struct hk_addr *taken_to(const struct taken *t)
  * Check and route one packet, then take it out of p's window. Returns the
  * destination endpoint (>= 0; with GROUP_BIT a group), KAN_TO_KERNEL or
  * KAN_UNROUTED (the page is unmapped and still held by p), or a negative
- * error with the packet left where it was. kp->lock held.
+ * error with the packet left where it was. Its counters and charge go in
+ * tl, which the caller applies before it drops kp->lock. kp->lock held.
  */
 static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct hk_pkt d,
                                                           uint64_t flags, struct taken *t,
-                                                          struct route_memo *memo)
+                                                          struct route_memo *memo,
+                                                          struct tally *tl)
 {
 	struct kan_proc *kp = p->kan;
 	int ro;
@@ -655,12 +707,7 @@ static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct
 	win_unmap(p, kp, d.slot);
 	pool.meta[idx].off = d.off;
 	pool.meta[idx].len = d.len;
-	count_owned(&kp->c.pkts_out, 1);
-	count_owned(&kp->c.bytes_out, d.len);
-	if (src != NO_EP) {
-		count_owned(&eps[src].c.pkts_out, 1);
-		count_owned(&eps[src].c.bytes_out, d.len);
-	}
+	tally_add(tl, src, d.len);
 	t->idx = (uint32_t)idx;
 	t->back = src;
 	if (dst == KAN_TO_KERNEL)
@@ -678,7 +725,7 @@ static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct
 	if (kan_pg_send(&pool, (uint32_t)idx, kp->pid))
 		panic("kan: sending page %u of %s: not held", (uint32_t)idx, p->name);
 	pool.meta[idx].charge = charge_of(p);
-	charge(kp);
+	tl->charges++;
 	return dst;
 }
 
@@ -764,10 +811,12 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 	struct kan_proc *kp = p->kan;
 	struct taken t;
 	struct route_memo memo = {.valid = 0};
+	struct tally tl = {.ep = NO_EP};
 	if (flags & ~(uint64_t)HK_SEND_FLAGS)
 		return -HK_EINVAL;
 	ck_spinlock_fas_lock(&kp->lock);
-	int64_t dst = take(p, d, flags, &t, &memo);
+	int64_t dst = take(p, d, flags, &t, &memo, &tl);
+	tally_apply(kp, &tl);
 	ck_spinlock_fas_unlock(&kp->lock);
 	if (dst < 0 && dst != KAN_TO_KERNEL && dst != KAN_UNROUTED)
 		return (int)dst;
@@ -788,18 +837,20 @@ int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
 	int64_t dst[HK_KAN_BATCH];
 	uint32_t run[HK_KAN_BATCH];
 	struct route_memo memo = {.valid = 0};
+	struct tally tl = {.ep = NO_EP};
 	unsigned k = 0, i = 0;
 	int rc = 0, here = 0;
 	if (flags & ~(uint64_t)HK_SEND_FLAGS)
 		return -HK_EINVAL;
 	ck_spinlock_fas_lock(&kp->lock);
 	for (; k < n && k < HK_KAN_BATCH; k++) {
-		dst[k] = take(p, d[k], flags, &t[k], &memo);
+		dst[k] = take(p, d[k], flags, &t[k], &memo, &tl);
 		if (dst[k] < 0 && dst[k] != KAN_TO_KERNEL && dst[k] != KAN_UNROUTED) {
 			rc = (int)dst[k];
 			break;
 		}
 	}
+	tally_apply(kp, &tl);
 	ck_spinlock_fas_unlock(&kp->lock);
 	while (i < k) {
 		if (dst[i] < 0 || (dst[i] & GROUP_BIT)) {
@@ -898,12 +949,18 @@ int kan_kernel_send_owned(struct proc *p, uint32_t h, uint16_t port, const void 
 
 /* --- receive --------------------------------------------------------------------- */
 
-/* kp->lock held. Deliver up to max packets from ep into p's window. */
+/*
+ * kp->lock held. Deliver up to max packets from ep into p's window. The
+ * counters are added once for the batch, and the senders' charges once per
+ * run of pages from one sender (a batch usually comes from one).
+ */
 static unsigned collect(struct proc *p, uint32_t h, struct hk_pkt *out, unsigned max)
 {
 	struct kan_proc *kp = p->kan;
 	struct kan_ep *ep = &eps[h];
 	unsigned n = 0;
+	uint64_t bytes = 0, run = 0;
+	int32_t run_charge = 0;
 	uint32_t idx;
 	while (n < max && kp->nfree && kp->held < kp->quota && kan_ep_pop(ep, &idx)) {
 		int ro = pool.meta[idx].state == KAN_PG_SHARED;
@@ -912,15 +969,25 @@ static unsigned collect(struct proc *p, uint32_t h, struct hk_pkt *out, unsigned
 			if (kan_pg_deliver(&pool, idx, kp->pid, &ch))
 				panic("kan: delivering page %u in state %u", idx,
 				      pool.meta[idx].state);
-			uncharge(ch);
+			if (run && ch != run_charge) {
+				uncharge_n(run_charge, run);
+				run = 0;
+			}
+			run_charge = ch;
+			run++;
 		}
 		unsigned len = pool.meta[idx].len;
 		out[n++] = (struct hk_pkt){(uint16_t)win_map(kp, idx, ro), pool.meta[idx].off,
 		                           (uint16_t)len, (uint16_t)h};
-		count_owned(&ep->c.pkts_in, 1);
-		count_owned(&ep->c.bytes_in, len);
-		count_owned(&kp->c.pkts_in, 1);
-		count_owned(&kp->c.bytes_in, len);
+		bytes += len;
+	}
+	if (run)
+		uncharge_n(run_charge, run);
+	if (n) {
+		count_owned(&ep->c.pkts_in, n);
+		count_owned(&ep->c.bytes_in, bytes);
+		count_owned(&kp->c.pkts_in, n);
+		count_owned(&kp->c.bytes_in, bytes);
 	}
 	return n;
 }
