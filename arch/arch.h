@@ -121,6 +121,8 @@ uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
 /* The PMU cycle counter (guest instructions under QEMU -icount; make bench). */
 uint64_t arch_cycles(void);
+/* Zero one page-aligned page of normal memory at kernel address kva. */
+void arch_page_zero(void *kva);
 /*
  * Device interrupt lines (kernel/irq.c; aarch64: GIC SPIs). The kernel
  * serialises calls for one line; arch_irq_line_mask is also safe from the

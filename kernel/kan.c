@@ -451,7 +451,7 @@ int64_t kan_alloc1(struct proc *p)
 		rc = -HK_ENOBUFS;
 	struct hk_pkt d = {0};
 	if (!rc) {
-		memset(page_kva(idx), 0, PAGE_SIZE); /* never show a page's previous holder */
+		arch_page_zero(page_kva(idx)); /* never show a page's previous holder */
 		d.slot = (uint16_t)win_map(kp, idx, 0);
 		d.off = HK_PKT_HEADROOM;
 		d.len = HK_PKT_SIZE - HK_PKT_HEADROOM;
@@ -901,7 +901,7 @@ int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
 		return -HK_ENOBUFS;
 	}
 	uint8_t *page = page_kva(idx);
-	memset(page, 0, PAGE_SIZE); /* never show a page's previous holder */
+	arch_page_zero(page); /* never show a page's previous holder */
 	memcpy(page + HK_PKT_HEADROOM + KAN_UDP_OFF, payload, len);
 	kan_udp_build(page + HK_PKT_HEADROOM, HK_PKT_SIZE - HK_PKT_HEADROOM, &kaddr, &dst, port, port,
 	              len);

@@ -28,7 +28,7 @@ uint64_t page_alloc_zeroed(void)
 	ck_spinlock_fas_unlock(&mem_lock);
 	if (rc)
 		return 0;
-	memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
+	arch_page_zero(arch_phys_to_virt(pa));
 	return pa;
 }
 
