@@ -272,6 +272,60 @@ static void batches(void)
 	       "errors for each unroutable packet\n");
 }
 
+static struct hk_kan_counters ep_counters(uint32_t h)
+{
+	struct hk_kan_counters c;
+	EXPECT(hk_kan_stat(HK_STAT_ENDPOINT, h, &c), 0);
+	return c;
+}
+
+/* One batch from two of our endpoints (sources A B A B B A): every packet
+ * counted on the endpoint it came from and on us, each one in flight (and
+ * charged to us) until received, the receiver's side counted per packet. */
+static void tallies(void)
+{
+	struct hk_pkt v[6], got[6];
+	int64_t a2 = hk_kan_bind(1, 8), dst = hk_kan_bind(2, 8);
+	if (a2 < 0 || dst < 0)
+		hk_fail("bind: %s", hk_strerror((int)(a2 < 0 ? a2 : dst)));
+	struct hk_addr src2 = hk_kan()->addr, to = hk_kan()->addr;
+	src2.b[15] = 1;
+	to.b[15] = 2;
+	static const int from2[6] = {0, 1, 0, 1, 1, 0};
+	for (int i = 0; i < 6; i++) {
+		v[i] = good(&to);
+		if (from2[i])
+			memcpy(ip(v[i]) + 8, &src2, 16);
+	}
+	uint32_t h1 = hk_kan()->ep, h2 = (uint32_t)a2, hd = (uint32_t)dst;
+	struct hk_kan_counters p0 = mine(), e10 = ep_counters(h1), e20 = ep_counters(h2);
+	EXPECT(hk_kan_send(v, 6, 0), 6);
+	struct hk_kan_counters p1 = mine(), e11 = ep_counters(h1), e21 = ep_counters(h2);
+	EXPECT((int64_t)(p1.pkts_out - p0.pkts_out), 6);
+	EXPECT((int64_t)(p1.bytes_out - p0.bytes_out), 600);
+	EXPECT((int64_t)(e11.pkts_out - e10.pkts_out), 3);
+	EXPECT((int64_t)(e11.bytes_out - e10.bytes_out), 300);
+	EXPECT((int64_t)(e21.pkts_out - e20.pkts_out), 3);
+	EXPECT((int64_t)(e21.bytes_out - e20.bytes_out), 300);
+	struct hk_kan_self s;
+	hk_kan_self(&s);
+	EXPECT(s.in_flight, 6);
+	EXPECT(hk_kan_recv(&hd, 1, got, 4, 0), 4);
+	hk_kan_self(&s);
+	EXPECT(s.in_flight, 2);
+	EXPECT(hk_kan_recv(&hd, 1, got + 4, 2, 0), 2);
+	hk_kan_self(&s);
+	EXPECT(s.in_flight, 0);
+	struct hk_kan_counters d = ep_counters(hd);
+	EXPECT((int64_t)d.pkts_in, 6);
+	EXPECT((int64_t)d.bytes_in, 600);
+	EXPECT((int64_t)(mine().pkts_in - p1.pkts_in), 6);
+	EXPECT(hk_kan_free(got, 6), 6);
+	EXPECT(hk_kan_close(h2), 0);
+	EXPECT(hk_kan_close(hd), 0);
+	printf("kanhostile: tallies: a batch from two endpoints counted on each, in flight until received\n");
+}
+
 int main(void)
 {
 	if (hk_kan_addr_of("init", 0, &other))
@@ -285,6 +339,7 @@ int main(void)
 	binds();
 	quotas();
 	batches();
+	tallies();
 	struct hk_kan_self s;
 	hk_kan_self(&s);
 	struct hk_kan_counters c = mine();
