@@ -115,7 +115,8 @@ int kan_boot(const struct hk_addr *pfx, uint32_t npages)
 
 static int32_t charge_of(const struct proc *p) { return (int32_t)(p->slot << 24 | PID24(p->pid)); }
 
-static void charge(struct kan_proc *kp) { ck_pr_inc_64(&kp->acct); }
+/* n more of kp's pages in flight (sent, not yet received). */
+static void charge_n(struct kan_proc *kp, uint64_t n) { ck_pr_add_64(&kp->acct, n); }
 
 /* Give back n in-flight pages charged as charge (charge_of its sender): only
  * while that slot still has the pid, and never below zero. */
@@ -630,7 +631,7 @@ static void tally_apply(struct kan_proc *kp, struct tally *tl)
 		count_owned(&kp->c.bytes_out, tl->bytes);
 	}
 	if (tl->charges)
-		ck_pr_add_64(&kp->acct, tl->charges);
+		charge_n(kp, tl->charges);
 }
 
 /* What take decided when it is not an endpoint or a refusal. */
@@ -743,7 +744,7 @@ static void reply(struct proc *p, const struct taken *t)
 	if (kan_pg_send(&pool, t->idx, kp->pid))
 		panic("kan: answering with page %u of %s: not held", t->idx, p->name);
 	pool.meta[t->idx].charge = charge_of(p);
-	charge(kp);
+	charge_n(kp, 1);
 	const uint8_t *ip = page_kva(t->idx) + pool.meta[t->idx].off;
 	if (enqueue((uint32_t)h, t->back == NO_EP ? NULL : kan_hdr_dst(ip), t->idx) > 0)
 		this_cpu()->need_resched = 1;
