@@ -34,6 +34,13 @@ static struct hk_kan_counters mine(void)
 	return c;
 }
 
+static struct hk_kan_counters ep_counters(uint32_t h)
+{
+	struct hk_kan_counters c;
+	EXPECT(hk_kan_stat(HK_STAT_ENDPOINT, h, &c), 0);
+	return c;
+}
+
 static struct hk_pkt alloc1(void)
 {
 	int64_t v = hk_kan_alloc1();
@@ -245,8 +252,7 @@ static void batches(void)
 	hk_kan_stat(HK_STAT_NODE, 0, &n0);
 	EXPECT(hk_kan_send(v, 8, 0), 6);
 	hk_kan_stat(HK_STAT_NODE, 0, &n1);
-	struct hk_kan_counters c;
-	EXPECT(hk_kan_stat(HK_STAT_ENDPOINT, (unsigned)side, &c), 0);
+	struct hk_kan_counters c = ep_counters((uint32_t)side);
 	EXPECT((int64_t)c.drops[HK_DROP_RING_FULL], 4);
 	EXPECT((int64_t)(n1.total.drops[HK_DROP_RING_FULL] - n0.total.drops[HK_DROP_RING_FULL]), 4);
 	uint32_t h = (uint32_t)side;
@@ -270,13 +276,6 @@ static void batches(void)
 	}
 	printf("kanhostile: batches: stop at the first refusal, a full ring takes the first in order, "
 	       "errors for each unroutable packet\n");
-}
-
-static struct hk_kan_counters ep_counters(uint32_t h)
-{
-	struct hk_kan_counters c;
-	EXPECT(hk_kan_stat(HK_STAT_ENDPOINT, h, &c), 0);
-	return c;
 }
 
 /* One batch from two of our endpoints (sources A B A B B A): every packet
