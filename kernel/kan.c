@@ -242,6 +242,7 @@ int kan_proc_init(struct proc *p, const struct kan_limits *lim)
 		kp->uplink = 1;
 	}
 	kp->forward = lim->uplink || lim->forward;
+	kp->mgmt = lim->mgmt;
 	return 0;
 }
 
@@ -381,6 +382,12 @@ static int bind_ep(struct proc *p, const struct hk_addr *a, uint64_t depth)
 
 int kan_bind(struct proc *p, uint64_t n, uint64_t depth)
 {
+	if (n == HK_KAN_BIND_MGMT) {
+		if (!p->kan->mgmt)
+			return -HK_EPERM;
+		struct hk_addr a = kan_addr_make(&prefix, HK_KAN_IID_MGMT);
+		return bind_ep(p, &a, depth);
+	}
 	if (n > 0xffff)
 		return -HK_E2BIG;
 	struct hk_addr a = kan_addr_make(&prefix, hk_kan_iid((unsigned)p->index, (unsigned)n));

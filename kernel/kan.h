@@ -24,6 +24,7 @@ struct kan_proc {
 	uint32_t primary; /* handle of the endpoint bound at spawn */
 	int uplink;
 	int forward; /* may send from off-prefix sources (kan_limits) */
+	int mgmt;    /* may bind <prefix>::2 (kan_limits) */
 	uint16_t ep_head;      /* its endpoints (list under bind_lock) */
 	uint64_t acct;         /* pid24 << 32 | pages in flight (atomic) */
 	uint64_t *leaf[HK_PKT_SLOTS / ARCH_PT_LEAF_PAGES];
@@ -36,6 +37,7 @@ struct kan_limits {
 	uint32_t quota, max_eps;
 	int uplink;  /* receives off-prefix traffic; may send from off-prefix sources */
 	int forward; /* may send from off-prefix sources (a pipeline stage) */
+	int mgmt;    /* may bind <prefix>::2 (HK_KAN_BIND_MGMT) */
 };
 
 union kan_stat_out {

@@ -63,12 +63,13 @@ enum key {
 	K_KAN_EPS,
 	K_UPLINK,
 	K_FORWARD,
+	K_MGMT,
 	K_COUNT,
 };
 
 static const char *const key_names[K_COUNT] = {
     "bin", "args", "cores", "claim", "restart", "max-restarts", "device", "expect", "supervisor",
-    "kan-quota", "kan-endpoints", "uplink", "forward",
+    "kan-quota", "kan-endpoints", "uplink", "forward", "mgmt",
 };
 
 /*
@@ -396,6 +397,7 @@ static int apply_key(const struct ctx *c, struct man_proc *p, enum key k, const 
 	case K_SUPERVISOR: p->supervisor = 1; return 0;
 	case K_UPLINK: p->uplink = 1; return 0;
 	case K_FORWARD: p->forward = 1; return 0;
+	case K_MGMT: p->mgmt = 1; return 0;
 	case K_KAN_QUOTA:
 		rc = num_value(c, t, HK_PKT_SLOTS, &v);
 		if (!rc && !v)
@@ -437,7 +439,7 @@ static int proc_key(const struct ctx *c, struct man_proc *p, const struct tok *t
 	}
 	if (k < 0)
 		return fail(c, HK_EBADMAN, "unknown key '%s'", show(c, 0, t->key, t->keylen));
-	int bare = k == K_SUPERVISOR || k == K_UPLINK || k == K_FORWARD;
+	int bare = k == K_SUPERVISOR || k == K_UPLINK || k == K_FORWARD || k == K_MGMT;
 	if (bare && t->has_val)
 		return fail(c, HK_EBADMAN, "'%s' takes no value", key_names[k]);
 	if (!bare && !t->has_val)
@@ -460,6 +462,9 @@ static int check_pair(const struct ctx *c, const struct man_proc *p, const struc
 	if (p->uplink && q->uplink)
 		return fail(c, HK_EBADMAN, "a second uplink '%s' (first '%s' on line %u)", p->name,
 		            q->name, q->line);
+	if (p->mgmt && q->mgmt)
+		return fail(c, HK_EBADMAN, "a second management service '%s' (first '%s' on line %u)",
+		            p->name, q->name, q->line);
 	if (p->supervisor && q->supervisor)
 		return fail(c, HK_EBADMAN, "a second supervisor '%s' (first '%s' on line %u)",
 		            p->name, q->name, q->line);

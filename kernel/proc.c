@@ -224,7 +224,7 @@ static int load(struct proc *p, const struct man_proc *mp, struct thread **t0)
 	}
 	uint64_t sp = 0, argv = 0;
 	rc = vm_create(p);
-	struct kan_limits lim = {mp->kan_quota, mp->kan_eps, mp->uplink, mp->forward};
+	struct kan_limits lim = {mp->kan_quota, mp->kan_eps, mp->uplink, mp->forward, mp->mgmt};
 	if (!rc)
 		rc = kan_proc_init(p, &lim);
 	if (!rc)
@@ -500,7 +500,8 @@ int proc_info(unsigned index, struct hk_proc_info *out)
 	out->nprocs = man->nprocs;
 	out->pipe_next = mp->pipe_next;
 	out->pipe_first = mp->pipe_first;
-	out->flags = (mp->uplink ? HK_PI_UPLINK : 0) | (mp->forward ? HK_PI_FORWARD : 0);
+	out->flags = (mp->uplink ? HK_PI_UPLINK : 0) | (mp->forward ? HK_PI_FORWARD : 0) |
+	             (mp->mgmt ? HK_PI_MGMT : 0);
 	if (mp->pipe >= 0)
 		memcpy(out->pipe, man->pipes[mp->pipe].name, sizeof(out->pipe));
 	lock();

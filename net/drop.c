@@ -8,6 +8,17 @@ static const char *const names[NET_DROP_COUNT] = {
 #undef NET_DROP_NAME
 };
 
+static const char *const counter_names[NET_DROP_COUNT] = {
+#define NET_DROP_CNAME(id, name) [NET_DROP_##id] = "drop." name,
+	NET_DROPS(NET_DROP_CNAME)
+#undef NET_DROP_CNAME
+};
+
+const char *net_drop_counter(unsigned reason)
+{
+	return reason < NET_DROP_COUNT ? counter_names[reason] : "drop.?";
+}
+
 const char *net_drop_name(unsigned reason)
 {
 	return reason < NET_DROP_COUNT ? names[reason] : "?";

@@ -6,6 +6,7 @@
  */
 #include "stage.h"
 
+#include <hekate/mgmt.h>
 #include <hekate/pkt.h>
 #include <hekate/user.h>
 #include <kan/ipv6.h>
@@ -93,6 +94,10 @@ static int own_service(struct stage *s, struct out *o, struct hk_pkt *p,
 		return 1;
 	}
 	const uint8_t *udp = in->proto == 17 ? stage_udp(ip, in) : NULL;
+	if (udp && kan_get16(udp + 2) == MGMT_INNER_PORT && hk_mgmt_serve(p, NULL, NULL)) {
+		s->stats++; /* answered (sent) or freed by hk_mgmt_serve */
+		return 1;
+	}
 	if (udp && kan_get16(udp + 2) == NET_STATS_PORT) {
 		answer_stats(s, p, udp);
 		o->dst[o->ndst++] = *p;
@@ -131,8 +136,28 @@ static void sort(struct stage *s, struct out *o, struct hk_pkt p)
 	}
 }
 
+/* Every counter of the stage, for the management service (hk_ctr_publish). */
+static void publish(struct stage *s)
+{
+	const char *const names[] = {"rx", "passed", "consumed", "dropped", "pings", "stats"};
+	const uint64_t *const v[] = {&s->rx, &s->passed, &s->consumed, &s->dropped, &s->pings,
+	                             &s->stats};
+	int rc = 0;
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		rc |= hk_ctr_publish(names[i], v[i]);
+	for (unsigned i = 0; i < NET_DROP_COUNT; i++)
+		rc |= hk_ctr_publish(net_drop_counter(i), &s->drops[i]);
+	if (rc)
+		hk_fail("%s: publishing counters", s->name);
+	for (unsigned i = 0; i < STAGE_USER_COUNTERS; i++) /* names from arguments may not fit */
+		if (s->user_name[i] && hk_ctr_publish(s->user_name[i], &s->user[i]))
+			printf("%s: counter '%s' not published (a name of 1..63 printable characters, "
+			       "no space, unique)\n", s->name, s->user_name[i]);
+}
+
 static void setup(struct stage *s)
 {
+	publish(s);
 	struct hk_self self;
 	struct hk_proc_info pi;
 	hk_self(&self);

@@ -15,6 +15,7 @@
  */
 #include "netmac.h"
 
+#include <hekate/mgmt.h>
 #include <hekate/pkt.h>
 #include <hekate/user.h>
 #include <kan/ipv6.h>
@@ -289,6 +290,10 @@ static void dispatch(enum rtr_verdict v, struct hk_pkt p)
 	case V_WIRE: q.tx[q.ntx++] = p; return;
 	case V_HOLD: return;
 	case V_LEND: lend(p); return;
+	case V_MGMT: /* answered (the page goes back on the KAN) or freed, now */
+		slot_pa[p.slot] = 0;
+		hk_mgmt_serve(&p, router_mgmt, &rt);
+		return;
 	case V_DROP: /* what it held: at most a frame at RX_OFF, or what the router moved */
 		give_back(p, p.off < RX_OFF ? p.off : RX_OFF,
 		          p.off + p.len > RX_MAX_END ? p.off + p.len : RX_MAX_END);
@@ -391,6 +396,30 @@ static void flush(void)
 	rx_fill();
 }
 
+/* The router's and the device's counters, for the management service. */
+static void publish(void)
+{
+	const struct {
+		const char *name;
+		const uint64_t *v;
+	} c[] = {{"rx_frames", &rt.c.rx_frames}, {"tx_frames", &rt.c.tx_frames},
+	         {"tx_done", &rt.c.tx_done},     {"to_kan", &rt.c.to_kan},
+	         {"to_wire", &rt.c.to_wire},     {"from_kan", &rt.c.from_kan},
+	         {"ndp_in", &rt.c.ndp_in},       {"ndp_out", &rt.c.ndp_out},
+	         {"pings", &rt.c.pings},         {"errors_sent", &rt.c.errors_sent},
+	         {"stats", &rt.c.stats},         {"ra_sent", &rt.c.ra_sent},
+	         {"lent", &rt.c.lent},           {"taken", &rt.c.taken},
+	         {"dev.rx_bad", &rx_bad},        {"dev.tx_full", &tx_full},
+	         {"dev.rx_polls", &rx_polls},    {"dev.irqs", &irqs}};
+	int rc = 0;
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		rc |= hk_ctr_publish(c[i].name, c[i].v);
+	for (unsigned i = 0; i < NET_DROP_COUNT; i++)
+		rc |= hk_ctr_publish(net_drop_counter(i), &rt.c.drops[i]);
+	if (rc)
+		hk_fail("netmac: publishing counters");
+}
+
 int main(int argc, char **argv)
 {
 	device_up();
@@ -400,6 +429,7 @@ int main(int argc, char **argv)
 	rt.more_stats = dev_stats;
 	if (router_init(&rt, &mac, argc, argv))
 		return 2;
+	publish();
 	int64_t ctl = hk_kan_bind(1, CTL_DEPTH);
 	if (ctl < 0 || hk_irq_bind(grant, (unsigned)ctl) ||
 	    hk_timer_arm((unsigned)ctl, 0, TICK_US, TICK_US))

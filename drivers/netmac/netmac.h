@@ -19,6 +19,7 @@
 #include <net/drop.h>
 #include <net/eth.h>
 #include <net/lpm.h>
+#include <net/mgmt.h>
 #include <stdint.h>
 
 #define RX_OFF (HK_PKT_HEADROOM - NET_ETH_HDR - 12) /* 12: struct virtio_net_hdr */
@@ -68,6 +69,12 @@ struct router {
 	int ra;                   /* send router advertisements for the KAN prefix */
 	struct net_lpm rt;
 	struct net_lpm_node rt_mem[2 * ROUTES_MAX];
+	/* the routes setup made (link, KAN prefix, route=, pipelines): a route
+	 * added over one of them is an override, and deleting it restores it */
+	struct net_lpm_route builtin[ROUTES_MAX];
+	unsigned nbuiltin;
+	struct hk_addr mgmt;      /* the management service's primary address: the only writer */
+	int has_mgmt;
 	struct hk_addr gw[GW_MAX];
 	unsigned ngw;
 	/* steer=: wire traffic to the KAN prefix with this protocol and
@@ -94,6 +101,7 @@ enum rtr_verdict {
 	V_HOLD, /* kept waiting for a neighbour (the router owns it now) */
 	V_DROP, /* free p (counted) */
 	V_LEND, /* p asks for TX pages (NET_TXPAGE_PORT): the driver answers, then frees p */
+	V_MGMT, /* a management request (MGMT_INNER_PORT): hk_mgmt_serve with router_mgmt */
 };
 
 /*
@@ -124,6 +132,16 @@ int router_ra(struct router *r, struct hk_pkt *p, const struct net_mac *to);
 /* A packet held for a neighbour whose address has since arrived, its
  * Ethernet header written: 1 with *p (transmit it), else 0. */
 int router_released(struct router *r, struct hk_pkt *p);
+
+/*
+ * The routing table over the management protocol (docs/mgmt-protocol.md):
+ * ROUTES from anyone on the KAN; ROUTE_ADD and ROUTE_DEL only from the
+ * management service's address (MGMT_E_FORBIDDEN otherwise). A change is
+ * in the table for the next packet (the route caches are invalidated).
+ * Signature of hk_mgmt_fn; ctx is the struct router.
+ */
+int router_mgmt(void *ctx, const struct mgmt_req *q, const struct hk_addr *src, struct mgmt_w *w,
+                char *detail);
 
 /* Counters in text (stats reply), device counters appended by the caller. */
 size_t router_stats(const struct router *r, char *buf, size_t cap);

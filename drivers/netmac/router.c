@@ -33,6 +33,11 @@ static int add_route(struct router *r, const struct hk_addr *p, unsigned len, ui
 	net_lpm_mask(&net, len);
 	int rc = net_lpm_insert(&r->rt, &net, len, v, NULL);
 	r->rt_gen++; /* forget the cached routes */
+	if (rc == NET_LPM_ADDED)
+		r->builtin[r->nbuiltin++] = (struct net_lpm_route){net, len, v};
+	for (unsigned i = 0; rc == NET_LPM_REPLACED && i < r->nbuiltin; i++)
+		if (r->builtin[i].len == len && kan_addr_eq(&r->builtin[i].prefix, &net))
+			r->builtin[i].value = v;
 	if (rc < 0) {
 		char a[48];
 		hk_addr_str(&net, a, sizeof(a));
@@ -158,6 +163,12 @@ int router_init(struct router *r, const struct net_mac *mac, int argc, char **ar
 	if (add_route(r, &r->link, r->link_len, rt_value(RT_WIRE, 0)) ||
 	    add_route(r, &r->prefix, 64, rt_value(RT_KAN, 0)) || pipeline_routes(r))
 		return -1;
+	struct hk_proc_info pi;
+	for (unsigned i = 0; hk_proc_info(i, &pi) == 0; i++)
+		if (pi.flags & HK_PI_MGMT) {
+			r->mgmt = kan_addr_make(&r->prefix, hk_kan_iid(i, 0));
+			r->has_mgmt = 1;
+		}
 	return 0;
 }
 
@@ -385,6 +396,9 @@ static enum rtr_verdict local(struct router *r, struct hk_pkt *p, const struct n
 	const uint8_t *udp = in->proto == 17 && in->l4_len >= KAN_UDP_HDR ? ip + in->l4_off : NULL;
 	if (udp && in->l4_off == HK_IPV6_HDR && kan_get16(udp + 2) == NET_STATS_PORT)
 		return stats(r, p, udp);
+	if (udp && !from && in->l4_off == HK_IPV6_HDR && kan_get16(udp + 2) == MGMT_INNER_PORT &&
+	    kan_addr_eq(kan_hdr_dst(ip), &r->kan_addr))
+		return V_MGMT; /* the management protocol is served on the KAN side only */
 	if (udp && !from && in->l4_off == HK_IPV6_HDR && kan_get16(udp + 2) == NET_TXPAGE_PORT &&
 	    kan_addr_eq(kan_hdr_dst(ip), &r->kan_addr))
 		return V_LEND; /* only KAN processes borrow, at our KAN address */
@@ -537,4 +551,171 @@ size_t router_stats(const struct router *r, char *buf, size_t cap)
 	if (n < cap && r->more_stats)
 		n += r->more_stats(buf + n, cap - n);
 	return n < cap ? n : cap;
+}
+
+/* --- the routing table over the management protocol -------------------------------------- */
+
+/* The built-in route of exactly net/len, or NULL. */
+static const struct net_lpm_route *builtin_of(const struct router *r, const struct hk_addr *net,
+                                              unsigned len)
+{
+	for (unsigned i = 0; i < r->nbuiltin; i++)
+		if (r->builtin[i].len == len && kan_addr_eq(&r->builtin[i].prefix, net))
+			return &r->builtin[i];
+	return NULL;
+}
+
+/* A table entry as a protocol record. */
+static void route_rec(const struct router *r, const struct net_lpm_route *e, struct mgmt_route *m)
+{
+	static const uint8_t kind[] = {[RT_KAN] = MGMT_RT_KAN, [RT_VIA] = MGMT_RT_WORKER,
+	                               [RT_WIRE] = MGMT_RT_LINK, [RT_GW] = MGMT_RT_NEXTHOP,
+	                               [RT_DROP] = MGMT_RT_DROP};
+	const struct net_lpm_route *b = builtin_of(r, &e->prefix, e->len);
+	unsigned k = e->value >> 24, arg = e->value & 0xffffff;
+	struct hk_proc_info pi;
+	memset(m, 0, sizeof(*m));
+	m->prefix = e->prefix;
+	m->len = (uint8_t)e->len;
+	m->kind = k < sizeof(kind) ? kind[k] : MGMT_RT_DROP;
+	m->flags = !b ? 0 : b->value == e->value ? MGMT_RTF_BUILTIN : MGMT_RTF_OVERRIDE;
+	if (k == RT_VIA && hk_proc_info(arg >> 8, &pi) == 0)
+		memcpy(m->target, pi.name, MGMT_NAME);
+	if (k == RT_GW)
+		m->nexthop = r->gw[arg];
+}
+
+static int list_routes(struct router *r, struct mgmt_w *w)
+{
+	struct net_lpm_route e;
+	struct mgmt_route m;
+	mgmt_put16(w, (uint16_t)net_lpm_count(&r->rt));
+	mgmt_put16(w, 0);
+	for (int rc = net_lpm_next(&r->rt, NULL, &e); rc == 0; rc = net_lpm_next(&r->rt, &e, &e)) {
+		route_rec(r, &e, &m);
+		mgmt_route_put(w, &m);
+	}
+	return MGMT_OK;
+}
+
+static int fail(char *detail, int status, const char *why)
+{
+	snprintf(detail, MGMT_DETAIL_MAX, "%s", why);
+	return status;
+}
+
+/* The process a worker route enters at: *v, or a status. */
+static int worker_value(const char *name, uint32_t *v, char *detail)
+{
+	struct hk_proc_info pi;
+	for (unsigned i = 0; hk_proc_info(i, &pi) == 0; i++) {
+		if (strncmp(pi.name, name, sizeof(pi.name)))
+			continue;
+		if (pi.supervisor || (pi.flags & HK_PI_UPLINK))
+			return fail(detail, MGMT_E_INVAL, "the supervisor and the router take no traffic");
+		*v = rt_value(RT_VIA, hk_via(i, 0));
+		return MGMT_OK;
+	}
+	snprintf(detail, MGMT_DETAIL_MAX, "no process '%s' in the manifest", name);
+	return MGMT_E_NOENT;
+}
+
+/* A gateway's slot (an existing one, or a new one): *v, or a status. */
+static int nexthop_value(struct router *r, const struct hk_addr *gw, uint32_t *v, char *detail)
+{
+	struct hk_addr net = *gw;
+	net_lpm_mask(&net, r->link_len);
+	struct hk_addr link = r->link;
+	net_lpm_mask(&link, r->link_len);
+	if (!kan_addr_eq(&net, &link) || kan_addr_eq(gw, &r->link) || kan_addr_eq(gw, &link))
+		return fail(detail, MGMT_E_INVAL, "the next hop must be another address on the link");
+	unsigned i = 0;
+	while (i < r->ngw && !kan_addr_eq(&r->gw[i], gw))
+		i++;
+	if (i == GW_MAX)
+		return fail(detail, MGMT_E_NOSPACE, "no room for another gateway");
+	r->gw[i] = *gw;
+	r->ngw += i == r->ngw;
+	*v = rt_value(RT_GW, i);
+	return MGMT_OK;
+}
+
+/* What a request's route means as a table value: *v, or a status. */
+static int route_value(struct router *r, const struct mgmt_route *m, uint32_t *v, char *detail)
+{
+	switch (m->kind) {
+	case MGMT_RT_KAN: *v = rt_value(RT_KAN, 0); return MGMT_OK;
+	case MGMT_RT_DROP: *v = rt_value(RT_DROP, 0); return MGMT_OK;
+	case MGMT_RT_WORKER: return worker_value(m->target, v, detail);
+	case MGMT_RT_NEXTHOP: return nexthop_value(r, &m->nexthop, v, detail);
+	default: return fail(detail, MGMT_E_INVAL, "link routes come from the router's setup only");
+	}
+}
+
+/* The link's and the KAN prefix's own routes carry management itself: never changed. */
+static int protected(const struct router *r, const struct hk_addr *net, unsigned len)
+{
+	const struct net_lpm_route *b = builtin_of(r, net, len);
+	return b && ((b->value >> 24) == RT_WIRE || (len == 64 && kan_addr_eq(net, &r->prefix)));
+}
+
+/* Host bits, and the protected routes: MGMT_OK or a status. */
+static int check_prefix(const struct router *r, const struct hk_addr *net, unsigned len,
+                        char *detail)
+{
+	struct hk_addr m = *net;
+	net_lpm_mask(&m, len);
+	if (!kan_addr_eq(&m, net)) {
+		snprintf(detail, MGMT_DETAIL_MAX, "address bits set beyond the prefix length /%u", len);
+		return MGMT_E_INVAL;
+	}
+	if (protected(r, net, len))
+		return fail(detail, MGMT_E_PERM, "the link and KAN prefix routes cannot be changed");
+	return MGMT_OK;
+}
+
+static int route_add(struct router *r, const struct mgmt_route *m, char *detail)
+{
+	uint32_t v;
+	int st = check_prefix(r, &m->prefix, m->len, detail);
+	if (st == MGMT_OK)
+		st = route_value(r, m, &v, detail);
+	if (st != MGMT_OK)
+		return st;
+	int rc = net_lpm_insert(&r->rt, &m->prefix, m->len, v, NULL);
+	r->rt_gen++; /* the next packet looks the table up again */
+	return rc == -HK_ETOOMANY ? fail(detail, MGMT_E_NOSPACE, "the routing table is full")
+	       : rc < 0           ? fail(detail, MGMT_E_INVAL, "refused by the table")
+	                          : MGMT_OK;
+}
+
+static int route_del(struct router *r, const struct mgmt_route *m, char *detail)
+{
+	uint32_t v;
+	int st = check_prefix(r, &m->prefix, m->len, detail);
+	if (st != MGMT_OK)
+		return st;
+	if (net_lpm_get(&r->rt, &m->prefix, m->len, &v))
+		return fail(detail, MGMT_E_NOENT, "no route for exactly that prefix");
+	const struct net_lpm_route *b = builtin_of(r, &m->prefix, m->len);
+	if (b && b->value == v)
+		return fail(detail, MGMT_E_PERM, "a built-in route: override it with route add");
+	int rc = b ? net_lpm_insert(&r->rt, &m->prefix, m->len, b->value, NULL)
+	           : net_lpm_delete(&r->rt, &m->prefix, m->len, NULL);
+	r->rt_gen++;
+	return rc < 0 ? fail(detail, MGMT_E_INTERNAL, "the table refused") : MGMT_OK;
+}
+
+int router_mgmt(void *ctx, const struct mgmt_req *q, const struct hk_addr *src, struct mgmt_w *w,
+                char *detail)
+{
+	struct router *r = ctx;
+	if (q->h.op == MGMT_OP_ROUTES)
+		return list_routes(r, w);
+	if (q->h.op != MGMT_OP_ROUTE_ADD && q->h.op != MGMT_OP_ROUTE_DEL)
+		return MGMT_E_OP;
+	if (!r->has_mgmt || !kan_addr_eq(src, &r->mgmt))
+		return fail(detail, MGMT_E_FORBIDDEN, "routes change only through the management service");
+	return q->h.op == MGMT_OP_ROUTE_ADD ? route_add(r, &q->u.route, detail)
+	                                    : route_del(r, &q->u.route, detail);
 }

@@ -367,7 +367,8 @@ static void check_verdict(enum rtr_verdict v, struct hk_pkt p, unsigned *held)
 		return;
 	case V_HOLD: (*held)++; return;
 	case V_DROP:
-	case V_LEND: return;
+	case V_LEND:
+	case V_MGMT: return;
 	}
 	fail_msg("verdict %d", v);
 }

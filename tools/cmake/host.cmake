@@ -50,6 +50,11 @@ endif()
 add_executable(hkcheck tools/hkcheck.c)
 target_compile_options(hkcheck PRIVATE ${HEKATE_WARNINGS})
 target_link_libraries(hkcheck PRIVATE tool_net)
+# kanctl: the host's management client (docs/kanctl.md), the codec from net/mgmt.c.
+file(GLOB KANCTL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/kanctl/*.c)
+add_executable(kanctl ${KANCTL_SOURCES})
+target_compile_options(kanctl PRIVATE ${HEKATE_WARNINGS})
+target_link_libraries(kanctl PRIVATE tool_net)
 # Packs the boot image (newc cpio: manifest + user ELF files).
 add_executable(mkinitrd tools/mkinitrd.c)
 target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})

@@ -132,10 +132,14 @@ struct hk_kan_self {
 /*
  * Address plan (docs/kan.md): within the /64, the interface identifier
  *   ::1                  the kernel
+ *   ::2                  the management service (the entry with manifest key
+ *                        mgmt binds it: kan_bind(HK_KAN_BIND_MGMT, depth))
  *   ::(0x100+i):n        manifest entry i, address n (n = 0 is bound at spawn)
  */
 #define HK_KAN_PREFIX_DEFAULT {0xfd, 0x00, 0x6b, 0x61, 0x6e, 0x00, 0x00, 0x01}
 #define HK_KAN_IID_PROC       0x100u
+#define HK_KAN_IID_MGMT       2u
+#define HK_KAN_BIND_MGMT      0x10000u /* kan_bind's n for <prefix>::2 */
 
 /* The interface identifier of manifest entry `entry`'s address n. */
 static inline uint64_t hk_kan_iid(unsigned entry, unsigned n)

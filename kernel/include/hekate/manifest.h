@@ -32,6 +32,9 @@
  *   forward             a bare word: it may send packets whose source is
  *                       outside the KAN prefix (it forwards the wire's
  *                       traffic); every pipeline stage but the last has it
+ *   mgmt                a bare word: the management service; it may bind
+ *                       the well-known address <prefix>::2 (at most one;
+ *                       docs/mgmt-protocol.md)
  *   pipeline NAME stages=A,B,...  (its own directive, after the procs it
  *                       names) wire traffic for the last stage's address
  *                       passes A, B, ... in order (docs/pipelines.md);
@@ -81,6 +84,7 @@ struct man_proc {
 	unsigned kan_eps;
 	int uplink;
 	int forward;    /* may send from off-prefix sources */
+	int mgmt;       /* the management service: may bind <prefix>::2 (HK_KAN_BIND_MGMT) */
 	int pipe;       /* pipeline it is a stage of, or -1 */
 	int pipe_next;  /* the next stage's entry, or -1 (last stage, or none) */
 	int pipe_first; /* its pipeline's first stage's entry, or -1 */

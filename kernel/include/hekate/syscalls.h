@@ -180,6 +180,7 @@ struct hk_proc_info {
 };
 #define HK_PI_UPLINK  1u /* receives off-prefix traffic (the router) */
 #define HK_PI_FORWARD 2u /* may send from off-prefix sources */
+#define HK_PI_MGMT    4u /* the management service (manifest key mgmt) */
 
 struct hk_exit_info {
 	int32_t pid;

@@ -47,6 +47,9 @@ enum net_drop {
 /* The name of a reason ("runt", ...), or "?" for a value out of range. */
 const char *net_drop_name(unsigned reason);
 
+/* "drop.NAME": the reason's counter name (published counters, stats lines). */
+const char *net_drop_counter(unsigned reason);
+
 /* "drop.NAME N" lines for every non-zero counter of drops[NET_DROP_COUNT]
  * into buf (statistics replies); returns the bytes written, at most cap. */
 size_t net_drops_format(char *buf, size_t cap, const uint64_t *drops);
