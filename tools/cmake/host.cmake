@@ -55,6 +55,10 @@ file(GLOB KANCTL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/kanctl/*.c)
 add_executable(kanctl ${KANCTL_SOURCES})
 target_compile_options(kanctl PRIVATE ${HEKATE_WARNINGS})
 target_link_libraries(kanctl PRIVATE tool_net)
+# mgmtcheck: hostile and replayed management requests (tests/net/mgmt.sh).
+add_executable(mgmtcheck tools/mgmtcheck.c)
+target_compile_options(mgmtcheck PRIVATE ${HEKATE_WARNINGS})
+target_link_libraries(mgmtcheck PRIVATE tool_net)
 # Packs the boot image (newc cpio: manifest + user ELF files).
 add_executable(mkinitrd tools/mkinitrd.c)
 target_compile_options(mkinitrd PRIVATE ${HEKATE_WARNINGS})
@@ -85,7 +89,7 @@ endforeach()
 
 add_subdirectory(tests/unit)
 # Host <-> node over a tap device in a namespace of the test's own (label net, needs root).
-foreach(t dataplane restart twonode icmp multiqueue steer txlend)
+foreach(t dataplane restart twonode icmp multiqueue steer txlend mgmt)
   add_test(NAME net.${t} COMMAND ${CMAKE_SOURCE_DIR}/tests/net/${t}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(net.${t} PROPERTIES LABELS net TIMEOUT 300)
 endforeach()

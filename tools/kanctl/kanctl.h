@@ -17,6 +17,7 @@ enum { KX_OK = 0, KX_REFUSED = 1, KX_USAGE = 2, KX_TIMEOUT = 3, KX_SYSTEM = 4 };
 
 struct kanctl {
 	char node[64];    /* address text of the service */
+	char bind[64];    /* our source address, "" for the kernel's choice */
 	uint16_t port;
 	int json;
 	unsigned timeout_ms; /* per try */

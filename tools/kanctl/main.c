@@ -44,6 +44,7 @@ static void help(FILE *f)
 	        "options:\n"
 	        "  --node ADDR       the management service (default fd00:6b61:6e00:1::2)\n"
 	        "  --port N          its UDP port (default %u)\n"
+	        "  --bind ADDR       send from this local address\n"
 	        "  --json            JSON instead of text\n"
 	        "  --timeout-ms N    wait per try (default 2000)\n"
 	        "  --tries N         tries of a read (default 3; writes are sent once)\n"
@@ -109,6 +110,8 @@ static int options(struct kanctl *k, int argc, char **argv)
 			bad = 1;
 		else if (++i, !strcmp(o, "--node"))
 			bad = snprintf(k->node, sizeof(k->node), "%s", v) >= (int)sizeof(k->node);
+		else if (!strcmp(o, "--bind"))
+			bad = snprintf(k->bind, sizeof(k->bind), "%s", v) >= (int)sizeof(k->bind);
 		else if (!strcmp(o, "--port"))
 			k->port = (uint16_t)strtoul(v, &end, 10), bad = *end || !k->port;
 		else if (!strcmp(o, "--timeout-ms"))

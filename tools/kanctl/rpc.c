@@ -39,8 +39,14 @@ static int open_socket(struct kanctl *k)
 		fprintf(stderr, "kanctl: --node %s: not an IPv6 address\n", k->node);
 		return KX_USAGE;
 	}
+	struct sockaddr_in6 me = {.sin6_family = AF_INET6};
+	if (k->bind[0] && inet_pton(AF_INET6, k->bind, &me.sin6_addr) != 1) {
+		fprintf(stderr, "kanctl: --bind %s: not an IPv6 address\n", k->bind);
+		return KX_USAGE;
+	}
 	k->fd = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (k->fd < 0 || connect(k->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (k->fd < 0 || (k->bind[0] && bind(k->fd, (struct sockaddr *)&me, sizeof(me))) ||
+	    connect(k->fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		fprintf(stderr, "kanctl: cannot reach [%s]:%u: %s\n", k->node, k->port, strerror(errno));
 		return KX_SYSTEM;
 	}
