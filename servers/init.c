@@ -245,6 +245,10 @@ int main(void)
 	for (unsigned i = 1; i < nprocs; i++)
 		if (hk_proc_info(i, &info[i]))
 			hk_fail("cannot read manifest entry %u", i);
+	/* before the baseline: the thread's stack is ours until the node halts */
+	hk_thread_t *t;
+	if (hk_thread_start(&t, serve, NULL))
+		printf("init: no management thread: the process table is not served\n");
 	uint64_t base = free_pages();
 	struct hk_kan_node pool0 = pool_now();
 	printf("init: supervisor up: %u processes in the manifest, %llu free pages\n", nprocs,
@@ -254,9 +258,6 @@ int main(void)
 		if (!info[i].supervisor)
 			start(i);
 	hk_mutex_unlock(&mu);
-	hk_thread_t *t;
-	if (hk_thread_start(&t, serve, NULL))
-		printf("init: no management thread: the process table is not served\n");
 	for (;;) {
 		struct hk_exit_info e;
 		int64_t r = hk_wait(&e, HK_TIMEOUT_FOREVER);

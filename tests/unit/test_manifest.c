@@ -82,7 +82,9 @@ static void test_kan_keys(void **state)
 	(void)state;
 	expect_ok("set kan-prefix=fd12:3456:789a:1::/64\nset kan-pages=64\n"
 	          "proc r bin=r supervisor uplink kan-quota=1024 kan-endpoints=8192\n"
-	          "proc w bin=w\n");
+	          "proc w bin=w mgmt\n");
+	assert_int_equal(man.procs[1].mgmt, 1);
+	assert_int_equal(man.procs[0].mgmt, 0);
 	static const uint8_t want[16] = {0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1};
 	assert_int_equal(man.has_kan_prefix, 1);
 	assert_memory_equal(man.kan_prefix.b, want, 16);
@@ -393,6 +395,9 @@ static void test_errors(void **state)
 	     "manifest line 1: 'uplink' takes no value"},
 	    {"proc a bin=x supervisor uplink\nproc b bin=y uplink\n", -HK_EBADMAN,
 	     "manifest line 2: a second uplink 'b' (first 'a' on line 1)"},
+	    {"proc a bin=x supervisor mgmt=1\n", -HK_EBADMAN, "manifest line 1: 'mgmt' takes no value"},
+	    {"proc a bin=x supervisor\nproc b bin=y mgmt\nproc c bin=z mgmt\n", -HK_EBADMAN,
+	     "manifest line 3: a second management service 'c' (first 'b' on line 2)"},
 	    {"set halt=never\n", -HK_EBADMAN,
 	     "manifest line 1: set halt=never: expected halt=when-done"},
 	    {"set halt=\n", -HK_EBADMAN, "manifest line 1: empty value for 'halt'"},

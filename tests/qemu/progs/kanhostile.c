@@ -169,7 +169,9 @@ static void no_route(void)
 
 static void binds(void)
 {
-	EXPECT(hk_kan_bind(0x10000, 8), -HK_E2BIG);
+	EXPECT(hk_kan_bind(0x10001, 8), -HK_E2BIG);
+	/* <prefix>::2 is the management service's, and we are not it (no mgmt key) */
+	EXPECT(hk_kan_bind(HK_KAN_BIND_MGMT, 8), -HK_EPERM);
 	EXPECT(hk_kan_bind(1, 3), -HK_EINVAL);
 	EXPECT(hk_kan_bind(1, 1), -HK_EINVAL);
 	EXPECT(hk_kan_bind(1, 1024), -HK_E2BIG);

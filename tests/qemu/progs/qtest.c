@@ -128,7 +128,7 @@ static void bad_qds(void)
 	is(hk_queue_pushto(&qt, 40, p, &a), -HK_ENOENT, "push on a qd not open");
 	is(hk_queue_close(40), -HK_ENOENT, "close of a qd not open");
 	is(hk_queue_open(1, 64), -HK_EEXIST, "open of an address open already");
-	is(hk_queue_open(0x10000, 64), -HK_E2BIG, "open of address 0x10000 (kan_bind)");
+	is(hk_queue_open(0x10001, 64), -HK_E2BIG, "open of address 0x10001 (kan_bind)");
 	is(hk_queue_open(9, 3), -HK_EINVAL, "open with depth 3 (kan_bind)");
 	is(hk_queue_push(&qt, qb, p), -HK_ENOENT, "push on a queue not connected");
 	is(hk_queue_pop(NULL, qb), -HK_EINVAL, "pop with no token pointer");
