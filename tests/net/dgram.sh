@@ -62,6 +62,19 @@ stats() { # into $HK_NET_TMP/$1
 		net_fail "proxy: $(cat "$HK_NET_TMP/proxy.out")"
 	[ $n -le 10 ] || net_fail "the node's free pages did not settle: $(cat "$HK_NET_TMP/$1")"
 }
+# kanctl over the unprivileged link: hkwire's proxy forwards a local port
+# to the management service (docs/mgmt-protocol.md "Host links").
+mport=$((port + 1))
+net_bg mproxy 30 "$HKWIRE" --dgram "$H,$N" proxy --listen "[::1]:$mport" --to "[$p::2]:9900" --seconds 20
+net_bg_ready mproxy 'proxy \['
+out=$(net_run 20 "$HEKATE_BUILD/kanctl" --node ::1 --port $mport ps 2>&1) || net_fail "kanctl ps through the proxy: $out"
+echo "$out" | grep -Eq '^echo +[0-9]+ running' || net_fail "kanctl ps through the proxy: $out"
+out=$(net_run 20 "$HEKATE_BUILD/kanctl" --node ::1 --port $mport counters count 2>&1) || net_fail "kanctl counters: $out"
+echo "$out" | grep -q '^count passed 2000$' || net_fail "kanctl counters through the proxy (want count passed 2000): $out"
+net_bg_signal mproxy INT
+net_bg_wait mproxy || net_fail "proxy to the management service: $(cat "$HK_NET_TMP/mproxy.out")"
+echo "kanctl through the proxy: ps and counters (count passed 2000) over the unprivileged link"
+
 stats before
 echo "proxy: the router's counters read from a plain socket (rx_frames $(get before rx_frames))"
 
