@@ -129,7 +129,7 @@ int cmd_ps(struct kanctl *k, int argc, char **argv)
 
 /* --- counters -------------------------------------------------------------------------------- */
 
-static int print_counters(struct kanctl *k, int first)
+static int print_counters(struct kanctl *k)
 {
 	struct mgmt_r r;
 	char g[MGMT_CTR_NAME + 1], c[MGMT_CTR_NAME + 1];
@@ -158,7 +158,6 @@ static int print_counters(struct kanctl *k, int first)
 			printf("%s (no answer: kernel counters only)\n", g);
 	}
 	printf(k->json ? "}\n" : "");
-	(void)first;
 	if (!mgmt_r_done(&r))
 		return fprintf(stderr, "kanctl: malformed counters\n"), KX_SYSTEM;
 	return KX_OK;
@@ -188,7 +187,7 @@ int cmd_counters(struct kanctl *k, int argc, char **argv)
 		if (!rc) {
 			if (watch && !k->json)
 				printf("# sample %u\n", round + 1);
-			rc = print_counters(k, !round);
+			rc = print_counters(k);
 		}
 		fflush(stdout);
 		if (rc || !watch || (count && round + 1 >= count))
@@ -314,7 +313,7 @@ int cmd_ping(struct kanctl *k, int argc, char **argv)
 
 /* --- topo ------------------------------------------------------------------------------------- */
 
-static void topo_routes(struct kanctl *k, const struct mgmt_proc *p, unsigned n)
+static void topo_routes(struct kanctl *k)
 {
 	struct mgmt_req q = {.h.op = MGMT_OP_ROUTES};
 	struct mgmt_r r;
@@ -337,8 +336,6 @@ static void topo_routes(struct kanctl *k, const struct mgmt_proc *p, unsigned n)
 			printf("  \"route %s/%u\" [shape=note label=\"%s/%u %s\"];\n", a, m.len, a,
 			       m.len, kind_name[m.kind]);
 	}
-	(void)p;
-	(void)n;
 }
 
 int cmd_topo(struct kanctl *k, int argc, char **argv)
@@ -376,7 +373,7 @@ int cmd_topo(struct kanctl *k, int argc, char **argv)
 		else
 			printf("  kan -> \"%s\" [style=dotted];\n", p[i].name);
 	}
-	topo_routes(k, p, n);
+	topo_routes(k);
 	printf("}\n");
 	free(p);
 	return KX_OK;
