@@ -95,16 +95,22 @@ uint16_t mgmt_get16(struct mgmt_r *r)
 	return (uint16_t)(b[0] << 8 | b[1]);
 }
 
+/* Wide reads are all or nothing: a read of which only the first bytes are there is 0. */
 uint32_t mgmt_get32(struct mgmt_r *r)
 {
-	uint32_t hi = mgmt_get16(r);
-	return hi << 16 | mgmt_get16(r);
+	uint8_t b[4];
+	mgmt_get(r, b, 4);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 uint64_t mgmt_get64(struct mgmt_r *r)
 {
-	uint64_t hi = mgmt_get32(r);
-	return hi << 32 | mgmt_get32(r);
+	uint8_t b[8];
+	mgmt_get(r, b, 8);
+	uint64_t v = 0;
+	for (unsigned i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
 }
 
 static int name_char(char c)
@@ -559,7 +565,8 @@ static void cname_get(struct mgmt_r *r, char *out)
 	}
 	mgmt_get(r, out, n);
 	out[n] = 0;
-	if (!r->err && !mgmt_ctr_name_ok(out))
+	/* a NUL inside would read as a shorter name that re-encodes differently */
+	if (!r->err && (memchr(out, 0, n) || !mgmt_ctr_name_ok(out)))
 		r->err = 1;
 }
 

@@ -88,6 +88,7 @@ foreach(img default bench)
 endforeach()
 
 add_subdirectory(tests/unit)
+add_subdirectory(tests/fuzz)
 # Host <-> node over a tap device in a namespace of the test's own (label net, needs root).
 foreach(t dataplane restart twonode icmp multiqueue steer txlend mgmt)
   add_test(NAME net.${t} COMMAND ${CMAKE_SOURCE_DIR}/tests/net/${t}.sh ${CMAKE_BINARY_DIR})
