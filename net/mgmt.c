@@ -412,7 +412,7 @@ size_t mgmt_part_encode(uint8_t *buf, size_t cap, const struct mgmt_hdr *h, cons
 	size_t at = (size_t)part * MGMT_PART_MAX;
 	size_t k = n - at < MGMT_PART_MAX ? n - at : MGMT_PART_MAX;
 	struct mgmt_hdr p = {h->version, h->op, h->status, h->id, (uint16_t)part, (uint16_t)np, 0, 0};
-	return mgmt_msg_encode(buf, cap, &p, body + at, k);
+	return mgmt_msg_encode(buf, cap, &p, body ? body + at : body, k);
 }
 
 void mgmt_reasm_init(struct mgmt_reasm *r, uint32_t id, uint8_t op, void *buf, size_t cap)

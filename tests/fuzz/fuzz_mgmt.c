@@ -165,7 +165,8 @@ static void as_parts(const uint8_t *data, size_t size)
 		if (!init) { /* the reassembly is for the first part's id and op */
 			if (n < 8)
 				break;
-			mgmt_reasm_init(&r, (uint32_t)rd16(m + 4) << 16 | rd16(m + 6), m[1], buf, cap);
+			uint32_t id = (uint32_t)rd16(m + 4) << 16 | rd16(m + 6);
+			mgmt_reasm_init(&r, id, m[1], buf, cap);
 			init = 1;
 		}
 		int rc = mgmt_reasm_add(&r, m, n);
@@ -179,7 +180,7 @@ static void as_parts(const uint8_t *data, size_t size)
 		/* taken: a valid part of this response, not seen before */
 		unsigned part = rd16(m + 8), nparts = rd16(m + 10);
 		CHECK(n >= MGMT_HDR && part < nparts && nparts <= MGMT_PARTS_MAX);
-		CHECK(nparts == r.nparts && rd16(m + 2) == r.status);
+		CHECK(nparts == r.nparts && rd16(m + 2) == r.status && !body[part]);
 		body[part] = m + MGMT_HDR;
 		blen[part] = n - MGMT_HDR;
 		CHECK(blen[part] == rd16(m + 12));
@@ -331,7 +332,8 @@ static void write_seeds(const char *dir)
 	seed_req(dir, "route-del", q, 1);
 	memset(&q.u, 0, sizeof(q.u));
 	q.h.op = MGMT_OP_PING;
-	q.u.ping.timeout_ms = 5000; /* seeds at the ends of the ranges: a step past is a mutation away */
+	/* seeds at the ends of the ranges: a step past is one mutation away */
+	q.u.ping.timeout_ms = 5000;
 	seed_req(dir, "ping", q, 0);
 	memset(&q.u, 0, sizeof(q.u));
 	q.h.op = MGMT_OP_PIPE_SET;
@@ -371,8 +373,8 @@ static void write_seeds(const char *dir)
 	mgmt_w_init(&w, body, sizeof(body));
 	mgmt_info_put(&w, &(struct mgmt_info){.writes = 1, .nprocs = 3, .epoch = EPOCH});
 	seed(dir, "info-body", body, w.len);
-	static struct mgmt_proc p = {.name = "init", .pid = 1, .state = MGMT_PS_RUNNING,
-	                             .naddr = MGMT_ADDRS_MAX};
+	static struct mgmt_proc p = {
+	    .name = "init", .pid = 1, .state = MGMT_PS_RUNNING, .naddr = MGMT_ADDRS_MAX};
 	mgmt_w_init(&w, body, sizeof(body));
 	mgmt_proc_put(&w, &p);
 	seed(dir, "proc", body, w.len);

@@ -282,8 +282,8 @@ static int dec_32(struct msg m, size_t off, uint32_t v)
 static int dec_resized(struct msg m, int d)
 {
 	size_t blen = rd16(m.b + 12);
-	if (d > 0)
-		memset(m.b + m.n, 0, (size_t)d); /* the new bytes are zero: only the length is wrong */
+	if (d > 0) /* the new bytes are zero: only the length is wrong */
+		memset(m.b + m.n, 0, (size_t)d);
 	m.n = (size_t)((long)m.n + d);
 	wr16(m.b + 12, (unsigned)((long)blen + d));
 	return msg_dec(&m);
@@ -300,18 +300,19 @@ static void test_wire_layout(void **state)
 	q.seq = 0x0102030405060708ull;
 	struct msg m = msg_of(&q, key, 32);
 	assert_int_equal(m.n, MGMT_HDR + MGMT_ROUTE_REC + MGMT_AUTH_LEN);
-	static const uint8_t hdr[] = {1, MGMT_OP_ROUTE_ADD, 0, 0, 0xa1, 0xb2, 0xc3, 0xd4,
-	                              0, 0, 0, 1, 0, MGMT_ROUTE_REC, 0, MGMT_F_AUTH};
+	static const uint8_t hdr[] = {
+	    1, MGMT_OP_ROUTE_ADD, 0, 0,          0xa1, 0xb2, 0xc3, 0xd4, 0, 0, 0, 1,
+	    0, MGMT_ROUTE_REC,    0, MGMT_F_AUTH};
 	assert_memory_equal(m.b, hdr, sizeof(hdr));
 	const uint8_t *b = m.b + MGMT_HDR;
 	assert_memory_equal(b, q.u.route.prefix.b, 16);
-	static const uint8_t mid[] = {96, MGMT_RT_WORKER, 0, 0, 'f', 'w', 0, 0, 0, 0, 0, 0, 0, 0,
-	                              0,  0,              0, 0, 0,   0,   0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t mid[] = {96, MGMT_RT_WORKER, 0, 0}; /* len, kind, flags, pad */
 	assert_memory_equal(b + 16, mid, sizeof(mid));
+	assert_memory_equal(b + 20, "fw\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 24);
 	assert_memory_equal(b + 44, q.u.route.nexthop.b, 16);
 	static const uint8_t seq[] = {1, 2, 3, 4, 5, 6, 7, 8};
 	assert_memory_equal(b + MGMT_ROUTE_REC, seq, 8);
-	/* the MAC: HMAC-SHA256 under the key over the big-endian epoch, then the message up to it */
+	/* the MAC: HMAC-SHA256 under the key of the big-endian epoch, then the message to it */
 	uint8_t e[8], mac[32];
 	for (unsigned i = 0; i < 8; i++)
 		e[i] = (uint8_t)(EPOCH >> (56 - 8 * i));
@@ -330,7 +331,7 @@ static void test_wire_layout(void **state)
 	m = msg_of(&q, NULL, 0);
 	assert_int_equal(m.n, MGMT_HDR + 36);
 	assert_int_equal(m.b[15], 0);
-	static const uint8_t cap[] = {0x01, 0x02, 0x03, 0x04, 0x0a, 0x0b, 0x0c, 0x0d, 0x12, 0x34, 0, 0};
+	static const uint8_t cap[] = {1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d, 0x12, 0x34, 0, 0};
 	assert_memory_equal(m.b + MGMT_HDR, "web\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 24);
 	assert_memory_equal(m.b + MGMT_HDR + 24, cap, sizeof(cap));
 	q = req_pipe(3, "st");
@@ -397,7 +398,8 @@ static void test_roundtrip(void **state)
 			size_t kl = k ? key_lens[k - 1] : 0;
 			const uint8_t *kp = k ? key : NULL;
 			struct msg m = msg_of(&qs[i], kp, kl);
-			assert_int_equal(m.n, MGMT_HDR + ref_body_len(&qs[i]) + (kp ? MGMT_AUTH_LEN : 0));
+			assert_int_equal(m.n, MGMT_HDR + ref_body_len(&qs[i]) +
+			                          (kp ? MGMT_AUTH_LEN : 0));
 			assert_int_equal(dec(m.b, m.n, &d), MGMT_OK);
 			req_same(&qs[i], &d);
 			assert_int_equal(d.authed, kp != NULL);
@@ -513,9 +515,9 @@ static void test_header_errors(void **state)
 
 	assert_int_equal(dec_16(m, 2, 1), MGMT_E_MALFORMED); /* status: responses only */
 	assert_int_equal(dec_16(m, 2, 0x8000), MGMT_E_MALFORMED);
-	assert_int_equal(dec_16(m, 8, 1), MGMT_E_MALFORMED);   /* part 1 of 1 */
-	assert_int_equal(dec_16(m, 10, 0), MGMT_E_MALFORMED);  /* nparts 0 */
-	assert_int_equal(dec_16(m, 10, 2), MGMT_E_MALFORMED);  /* part 0 of 2 */
+	assert_int_equal(dec_16(m, 8, 1), MGMT_E_MALFORMED);  /* part 1 of 1 */
+	assert_int_equal(dec_16(m, 10, 0), MGMT_E_MALFORMED); /* nparts 0 */
+	assert_int_equal(dec_16(m, 10, 2), MGMT_E_MALFORMED); /* part 0 of 2 */
 	assert_int_equal(dec_16(m, 10, MGMT_PARTS_MAX + 1), MGMT_E_MALFORMED);
 	struct msg p = m;
 	wr16(p.b + 8, 1);
@@ -571,7 +573,7 @@ static void test_body_errors(void **state)
 	assert_int_equal(dec_byte(m, B + 2, 'x'), MGMT_E_MALFORMED); /* "k\0x" */
 	assert_int_equal(dec_byte(m, B + 23, 'x'), MGMT_E_MALFORMED);
 	assert_int_equal(dec_byte(m, B, 0), MGMT_E_MALFORMED); /* KILL "" */
-	m = msg_of(&qs[8], NULL, 0);                          /* RESTART "r" */
+	m = msg_of(&qs[8], NULL, 0);                           /* RESTART "r" */
 	assert_int_equal(dec_byte(m, B, 0), MGMT_E_MALFORMED);
 	m = msg_of(&qs[4], NULL, 0); /* COUNTERS "x": "" means all */
 	assert_int_equal(dec_byte(m, B, 0), MGMT_OK);
@@ -615,13 +617,13 @@ static void test_body_errors(void **state)
 	assert_int_equal(dec_32(m, B + 16, 5000), MGMT_OK);
 
 	/* pipe-set: names, stage count, pad */
-	m = msg_of(&qs[20], NULL, 0); /* 2 stages */
-	assert_int_equal(dec_byte(m, B, 0), MGMT_E_MALFORMED);         /* no pipe name */
-	assert_int_equal(dec_byte(m, B + 28, 0), MGMT_E_MALFORMED);    /* an empty stage */
+	m = msg_of(&qs[20], NULL, 0);                               /* 2 stages */
+	assert_int_equal(dec_byte(m, B, 0), MGMT_E_MALFORMED);      /* no pipe name */
+	assert_int_equal(dec_byte(m, B + 28, 0), MGMT_E_MALFORMED); /* an empty stage */
 	assert_int_equal(dec_byte(m, B + 52, 0), MGMT_E_MALFORMED);
 	assert_int_equal(dec_byte(m, B + 52, ' '), MGMT_E_MALFORMED);
-	assert_int_equal(dec_byte(m, B + 24, 3), MGMT_E_MALFORMED);    /* n says 3, 2 follow */
-	assert_int_equal(dec_byte(m, B + 24, 1), MGMT_E_MALFORMED);    /* n says 1, 2 follow */
+	assert_int_equal(dec_byte(m, B + 24, 3), MGMT_E_MALFORMED); /* n says 3, 2 follow */
+	assert_int_equal(dec_byte(m, B + 24, 1), MGMT_E_MALFORMED); /* n says 1, 2 follow */
 	for (size_t i = 25; i < 28; i++)
 		assert_int_equal(dec_byte(m, B + i, 1), MGMT_E_MALFORMED);
 	struct mgmt_req one = req_pipe(1, "s");
@@ -692,11 +694,11 @@ static void test_mutations(void **state)
 		size_t kl = k ? key_lens[rndn(ARRAY_LEN(key_lens))] : 0;
 		struct msg m = msg_of(&qs[rndn(nq)], k ? key : NULL, kl);
 		for (unsigned e = 1 + rndn(3); e--;) {
-			unsigned at = rndn((unsigned)m.n + 1); /* may be m.n: harmless, past the end */
+			unsigned at = rndn((unsigned)m.n + 1); /* m.n: past the end, harmless */
 			switch (rndn(6)) {
 			case 0: m.b[rndn(MGMT_HDR)] = (uint8_t)rnd(); break;
 			case 1: m.b[at] ^= (uint8_t)(1u << rndn(8)); break;
-			case 2: m.b[at] = (uint8_t)"\0\1\x80\xff a-"[rndn(7)]; break;
+			case 2: m.b[at] = (uint8_t) "\0\1\x80\xff a-"[rndn(7)]; break;
 			case 3: m.n = at; break;
 			case 4:
 				if (m.n < MSG_MAX)
@@ -747,8 +749,7 @@ static void test_msg_encode(void **state)
 	assert_int_equal(g.nparts, 3);
 	assert_int_equal(g.id, 0xcafe);
 	assert_ptr_equal(bp, buf + MGMT_HDR);
-	assert_int_equal(mgmt_msg_encode(buf, sizeof(buf), &h, body, MGMT_PART_MAX),
-	                 MGMT_PKT_MAX);
+	assert_int_equal(mgmt_msg_encode(buf, sizeof(buf), &h, body, MGMT_PART_MAX), MGMT_PKT_MAX);
 	assert_int_equal(mgmt_msg_encode(buf, sizeof(buf), &h, body, MGMT_PART_MAX + 1), 0);
 	for (size_t cap = 0; cap < MGMT_HDR + 10; cap++) {
 		uint8_t *b = buf_exact(NULL, cap);
@@ -858,7 +859,7 @@ static void test_parts(void **state)
 				order[p] = order[j];
 				order[j] = t;
 			}
-			/* duplicates of parts already fed, interleaved; none after the last new one */
+			/* repeats of parts already fed, interleaved; none after the last new one */
 			unsigned perm[MGMT_PARTS_MAX], c = 0;
 			memcpy(perm, order, np * sizeof(perm[0]));
 			for (unsigned p = 0; p < np; p++) {
@@ -1239,8 +1240,8 @@ static void test_counters(void **state)
 	uint8_t rec[512];
 	size_t n = check_caps(ctrs_put, NULL, rec, sizeof(rec));
 	assert_int_equal(n, (1 + 4 + 4) + (1 + 2 + 8) + (1 + 24 + 4) + (1 + 63 + 8) + (1 + 30 + 8));
-	static const uint8_t head[] = {4, 'n', 'o', 'd', 'e', 0, 1, 0, 0,
-	                               2, 'r', 'x', 0,   0,   0, 0, 0, 0, 0, 5};
+	static const uint8_t head[] = {4,   'n', 'o', 'd', 'e', 0, 1, 0, 0, 2,
+	                               'r', 'x', 0,   0,   0,   0, 0, 0, 0, 5};
 	assert_memory_equal(rec, head, sizeof(head));
 	check_reads(ctrs_get, rec, n, NULL);
 
@@ -1423,16 +1424,26 @@ int main(void)
 {
 	key_fill();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_wire_layout),     cmocka_unit_test(test_primitives),
-	    cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_auth_bitflips),
-	    cmocka_unit_test(test_truncations),     cmocka_unit_test(test_header_errors),
-	    cmocka_unit_test(test_body_errors),     cmocka_unit_test(test_encode_caps),
-	    cmocka_unit_test(test_mutations),       cmocka_unit_test(test_msg_encode),
-	    cmocka_unit_test(test_parts),           cmocka_unit_test(test_reasm_errors),
-	    cmocka_unit_test(test_info),            cmocka_unit_test(test_proc),
-	    cmocka_unit_test(test_route),           cmocka_unit_test(test_counters),
-	    cmocka_unit_test(test_ctr_name_nul),    cmocka_unit_test(test_ctr_name_ok),
-	    cmocka_unit_test(test_reader_past_end), cmocka_unit_test(test_reader_partial),
+	    cmocka_unit_test(test_wire_layout),
+	    cmocka_unit_test(test_primitives),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_auth_bitflips),
+	    cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_header_errors),
+	    cmocka_unit_test(test_body_errors),
+	    cmocka_unit_test(test_encode_caps),
+	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_msg_encode),
+	    cmocka_unit_test(test_parts),
+	    cmocka_unit_test(test_reasm_errors),
+	    cmocka_unit_test(test_info),
+	    cmocka_unit_test(test_proc),
+	    cmocka_unit_test(test_route),
+	    cmocka_unit_test(test_counters),
+	    cmocka_unit_test(test_ctr_name_nul),
+	    cmocka_unit_test(test_ctr_name_ok),
+	    cmocka_unit_test(test_reader_past_end),
+	    cmocka_unit_test(test_reader_partial),
 	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,7 +80,7 @@ enum mgmt_status {
 /* A packet too broken to answer (no header to echo): drop and count it. */
 #define MGMT_DROP (-1)
 
-const char *mgmt_status_str(unsigned status); /* "ok", "bad version", ...; never NULL */
+const char *mgmt_status_str(unsigned status); /* "ok", "unsupported version", ...; never NULL */
 const char *mgmt_op_name(unsigned op);        /* "info", "ps", ...; "?" when unknown */
 int mgmt_op_is_write(unsigned op);
 
@@ -217,7 +217,8 @@ int mgmt_req_decode(const uint8_t *buf, size_t len, struct mgmt_req *q);
 void mgmt_req_body(struct mgmt_w *w, unsigned op, const struct mgmt_req *q);
 
 /*
- * A whole request message into buf: header (id, op from q->h), body, and when
+ * A whole request message into buf: header (version, op, status, id from
+ * q->h; part, nparts, body_len and flags are set here), body, and when
  * key is not NULL the auth trailer with q->seq, signed for epoch. The length,
  * or 0 when cap is too small.
  */
