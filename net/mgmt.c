@@ -384,6 +384,25 @@ size_t mgmt_req_encode(uint8_t *buf, size_t cap, struct mgmt_req *q, const void 
 	return w.err || w.len > MGMT_PKT_MAX ? 0 : w.len;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int mgmt_key_parse(const char *hex, size_t n, uint8_t key[MGMT_KEY_MAX])
+{
+	if (n < 2 || n % 2 || n / 2 > MGMT_KEY_MAX)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
 int mgmt_auth_ok(const uint8_t *msg, const struct mgmt_req *q, const void *key, size_t keylen,
                  uint64_t epoch)
 {

@@ -37,7 +37,7 @@
 #define ASK_CAP HK_MGMT_RESP_MAX /* the largest answer a component builds */
 
 static struct {
-	uint8_t key[64];
+	uint8_t key[MGMT_KEY_MAX];
 	size_t keylen;
 	struct { struct hk_addr net; unsigned len; } host[HOSTS_MAX];
 	unsigned nhosts;
@@ -60,25 +60,11 @@ static const char *const status_ctr[MGMT_E_COUNT] = {
 
 /* --- setup --------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static int parse_key(const char *s)
 {
-	size_t n = strlen(s);
-	if (n < 2 || n % 2 || n / 2 > sizeof(g.key))
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		g.key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	g.keylen = n / 2;
-	return 0;
+	int n = mgmt_key_parse(s, strlen(s), g.key);
+	g.keylen = n < 0 ? 0 : (size_t)n;
+	return n < 0 ? -1 : 0;
 }
 
 /* "A/L,B/L,..." (a bare address is /128). */

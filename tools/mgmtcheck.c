@@ -250,12 +250,13 @@ static int ask(const uint8_t *msg, size_t n, uint32_t id, uint8_t *body, size_t 
 
 static int auth(const char *addr, const char *hex)
 {
-	uint8_t key[64], msg[MGMT_PKT_MAX], body[MGMT_PART_MAX];
-	size_t keylen = strlen(hex) / 2, len = 0;
+	uint8_t key[MGMT_KEY_MAX], msg[MGMT_PKT_MAX], body[MGMT_PART_MAX];
+	size_t len = 0;
 	struct mgmt_info info;
 	struct mgmt_r r;
-	for (size_t i = 0; i < keylen && i < sizeof(key); i++)
-		sscanf(hex + 2 * i, "%2hhx", &key[i]);
+	int keylen = mgmt_key_parse(hex, strlen(hex), key);
+	if (keylen < 0)
+		return printf("auth: KEYHEX is not hex of 1..%u bytes\n", MGMT_KEY_MAX), 2;
 	connect_to(addr);
 	size_t n = info_req(msg, ++next_id);
 	mgmt_r_init(&r, body, 0);
@@ -269,8 +270,7 @@ static int auth(const char *addr, const char *hex)
 	n = mgmt_req_encode(msg, sizeof(msg), &q, NULL, 0, 0);
 	int bare = ask(msg, n, q.h.id, body, &len);
 	q.h.id = ++next_id;
-	n = mgmt_req_encode(msg, sizeof(msg), &q, key, keylen < sizeof(key) ? keylen : sizeof(key),
-	                    info.epoch);
+	n = mgmt_req_encode(msg, sizeof(msg), &q, key, (size_t)keylen, info.epoch);
 	int first = ask(msg, n, q.h.id, body, &len), second = ask(msg, n, q.h.id, body, &len);
 	printf("auth: unsigned %s, signed %s, replayed %s\n",
 	       bare < 0 ? "no answer" : mgmt_status_str((unsigned)bare),

@@ -1389,6 +1389,25 @@ static void test_reader_partial(void **state)
 	assert_true(v64 == 0);
 }
 
+/* The key's text form: what the node's key= and kanctl --key both accept. */
+static void test_key_parse(void **state)
+{
+	(void)state;
+	uint8_t k[MGMT_KEY_MAX];
+	char hex[2 * MGMT_KEY_MAX + 3];
+	assert_int_equal(mgmt_key_parse("0aFf", 4, k), 2);
+	assert_int_equal(k[0], 0x0a);
+	assert_int_equal(k[1], 0xff);
+	memset(hex, 'e', sizeof(hex));
+	assert_int_equal(mgmt_key_parse(hex, 2 * MGMT_KEY_MAX, k), (int)MGMT_KEY_MAX);
+	assert_int_equal(mgmt_key_parse(hex, 2 * MGMT_KEY_MAX + 2, k), -1); /* too long */
+	assert_int_equal(mgmt_key_parse("abc", 3, k), -1);                   /* odd */
+	assert_int_equal(mgmt_key_parse("", 0, k), -1);                      /* empty */
+	static const char *const bad[] = {"0g", " 1", "+1", "1 ", "x0", "0\n"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mgmt_key_parse(bad[i], 2, k), -1);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -1445,6 +1464,7 @@ int main(void)
 	    cmocka_unit_test(test_reader_past_end),
 	    cmocka_unit_test(test_reader_partial),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_key_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

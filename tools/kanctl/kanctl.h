@@ -22,7 +22,7 @@ struct kanctl {
 	int json;
 	unsigned timeout_ms; /* per try */
 	unsigned tries;      /* reads are retried; writes never are */
-	uint8_t key[64];
+	uint8_t key[MGMT_KEY_MAX];
 	size_t keylen;
 	int fd;
 	/* the answer of the last request */

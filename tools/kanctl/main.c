@@ -68,16 +68,9 @@ static int set_key(struct kanctl *k, const char *hex)
 	size_t n = strlen(hex);
 	while (n && (hex[n - 1] == '\n' || hex[n - 1] == ' '))
 		n--;
-	if (n < 2 || n % 2 || n / 2 > sizeof(k->key))
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		k->key[i] = (uint8_t)v;
-	}
-	k->keylen = n / 2;
-	return 0;
+	int len = mgmt_key_parse(hex, n, k->key);
+	k->keylen = len < 0 ? 0 : (size_t)len;
+	return len < 0 ? -1 : 0;
 }
 
 static int key_file(struct kanctl *k, const char *path)

@@ -225,6 +225,12 @@ void mgmt_req_body(struct mgmt_w *w, unsigned op, const struct mgmt_req *q);
 size_t mgmt_req_encode(uint8_t *buf, size_t cap, struct mgmt_req *q, const void *key,
                        size_t keylen, uint64_t epoch);
 
+/* The write key's text form, one for the node's key= and kanctl: hex[0..n),
+ * 2..2*MGMT_KEY_MAX hex digits (either case), into key. Its length in bytes,
+ * or -1 (odd length, too long, a non-hex character). */
+#define MGMT_KEY_MAX 64u
+int mgmt_key_parse(const char *hex, size_t n, uint8_t key[MGMT_KEY_MAX]);
+
 /* 1 if q's MAC is right for key and epoch (constant time), else 0. */
 int mgmt_auth_ok(const uint8_t *msg, const struct mgmt_req *q, const void *key, size_t keylen,
                  uint64_t epoch);
