@@ -148,6 +148,14 @@ static void send_udp(const struct hk_addr *to, uint16_t dport, const uint8_t *ms
 	hk_kan_send_all(&p, 1, 0);
 }
 
+/* A packet on the inner endpoint that answers nothing we wait for: a
+ * request to us (answered), or a late answer to one given up on (freed). */
+static void stray(struct hk_pkt *p)
+{
+	if (!hk_mgmt_serve(p, NULL, NULL))
+		hk_kan_free(p, 1);
+}
+
 /* Start asking a->to for op (body from q) into buf[0..cap). */
 static void ask_start(struct ask *a, const struct mgmt_req *q, void *buf, size_t cap)
 {
@@ -244,8 +252,7 @@ static int kernel_ask(struct kan_ctl_req *rq, struct kan_ctl_resp *r, struct hk_
 			hk_kan_free(pg, 1);
 			return -1;
 		}
-		if (!hk_mgmt_serve(pg, NULL, NULL))
-			hk_kan_free(pg, 1); /* a late answer to an earlier request */
+		stray(pg);
 	}
 	c_inner_timeouts++;
 	return -2;
@@ -388,6 +395,9 @@ static void proc_group(struct mgmt_w *w, unsigned k, struct ask *a)
 		mgmt_ctr_put(w, kan_ctr[i], kv[i]);
 }
 
+/* Whether COUNTERS for `only` ("" for all) covers process k. */
+static int wanted(unsigned k, const char *only) { return !only[0] || !strcmp(procs[k].name, only); }
+
 static int op_counters(const char *only, struct mgmt_w *w, char *detail)
 {
 	static struct ask asks[HK_MAX_PROCS];
@@ -396,14 +406,14 @@ static int op_counters(const char *only, struct mgmt_w *w, char *detail)
 		return st;
 	unsigned sel = 0;
 	for (unsigned k = 0; k < nprocs; k++)
-		sel += !only[0] || !strcmp(procs[k].name, only);
+		sel += (unsigned)wanted(k, only);
 	if (!sel)
 		return snprintf(detail, MGMT_DETAIL_MAX, "no process '%s' in the manifest", only),
 		       MGMT_E_NOENT;
 	struct mgmt_req q = {.h.op = MGMT_OP_COUNTERS};
 	for (unsigned k = 0; k < nprocs; k++) {
 		asks[k].state = -1;
-		if ((only[0] && strcmp(procs[k].name, only)) || procs[k].state != MGMT_PS_RUNNING)
+		if (!wanted(k, only) || procs[k].state != MGMT_PS_RUNNING)
 			continue;
 		void *buf = malloc(ASK_CAP);
 		asks[k].to = kan_addr_make(&hk_kan()->prefix, hk_kan_iid(procs[k].index, 0));
@@ -415,7 +425,7 @@ static int op_counters(const char *only, struct mgmt_w *w, char *detail)
 	if (!only[0])
 		node_group(w);
 	for (unsigned k = 0; k < nprocs; k++)
-		if (!only[0] || !strcmp(procs[k].name, only))
+		if (wanted(k, only))
 			proc_group(w, k, &asks[k]);
 	for (unsigned k = 0; k < nprocs; k++)
 		free(asks[k].r.buf), asks[k].r.buf = NULL;
@@ -573,7 +583,7 @@ int main(int argc, char **argv)
 			continue;
 		if (p.ep == g.ep_host)
 			handle(p);
-		else if (!hk_mgmt_serve(&p, NULL, NULL))
-			hk_kan_free(&p, 1); /* a late answer to a request given up on */
+		else
+			stray(&p);
 	}
 }
