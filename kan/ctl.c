@@ -19,6 +19,7 @@ static const char *const ctl_names[KAN_CTL_ERR_COUNT] = {
     [KAN_CTL_ERESERVED] = "reserved field not zero",
     [KAN_CTL_EKIND] = "unknown counter kind",
     [KAN_CTL_ENAME] = "empty or invalid entry name",
+    [KAN_CTL_ERANGE] = "value out of range",
 };
 
 const char *kan_ctl_err_name(enum kan_ctl_err e)
@@ -98,8 +99,63 @@ static size_t req_body_len(uint8_t op)
 	case KAN_CTL_PROCS: return KAN_CTL_PROCS_REQ;
 	case KAN_CTL_SPAWN: return KAN_CTL_SPAWN_REQ;
 	case KAN_CTL_KILL: return KAN_CTL_KILL_REQ;
+	case KAN_CTL_CAPTURE: return KAN_CTL_CAPTURE_REQ;
+	case KAN_CTL_PIPE: return KAN_CTL_PIPE_REQ;
 	default: return 0;
 	}
+}
+
+/* A pipeline name field (KAN_CTL_PIPE_NAME bytes, NUL-padded) into out. */
+static enum kan_ctl_err pipe_name_get(const uint8_t *f, char *out)
+{
+	size_t n = 0;
+	while (n < KAN_CTL_PIPE_NAME && f[n])
+		n++;
+	for (size_t i = n; i < KAN_CTL_PIPE_NAME; i++)
+		if (f[i])
+			return KAN_CTL_ERESERVED;
+	if (!n)
+		return KAN_CTL_ENAME;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char_ok(f[i]))
+			return KAN_CTL_ENAME;
+	memcpy(out, f, n);
+	out[n] = '\0';
+	return KAN_CTL_OK;
+}
+
+static enum kan_ctl_err capture_decode(const uint8_t *b, struct kan_ctl_req *r)
+{
+	if (kan_get16(b + 10))
+		return KAN_CTL_ERESERVED;
+	r->capture.ep = kan_get32(b);
+	r->capture.pid = kan_get32(b + 4);
+	r->capture.snaplen = kan_get16(b + 8);
+	if (r->capture.ep != KAN_CAP_STOP &&
+	    (r->capture.snaplen < KAN_CAP_SNAP_MIN || r->capture.snaplen > KAN_CAP_SNAP_MAX))
+		return KAN_CTL_ERANGE;
+	return KAN_CTL_OK;
+}
+
+/* name[24], u8 n, 3 zero bytes, 8 entries of which those past n are 0xff.
+ * Reserved bytes (pad, entries from n on) are judged before the name and
+ * the name before n's range, as kan_ctl_req_decode documents. */
+static enum kan_ctl_err pipe_decode(const uint8_t *b, struct kan_ctl_req *r)
+{
+	const uint8_t *t = b + KAN_CTL_PIPE_NAME;
+	if (t[1] | t[2] | t[3])
+		return KAN_CTL_ERESERVED;
+	for (unsigned i = t[0]; i < KAN_CTL_PIPE_STAGES; i++)
+		if (t[4 + i] != 0xff)
+			return KAN_CTL_ERESERVED;
+	enum kan_ctl_err e = pipe_name_get(b, r->pipe.name);
+	if (e != KAN_CTL_OK)
+		return e;
+	r->pipe.n = t[0];
+	if (r->pipe.n < 2 || r->pipe.n > KAN_CTL_PIPE_STAGES)
+		return KAN_CTL_ERANGE;
+	memcpy(r->pipe.stage, t + 4, KAN_CTL_PIPE_STAGES);
+	return KAN_CTL_OK;
 }
 
 /* Decode the body b (req_body_len(r->op) bytes) into r. */
@@ -116,6 +172,8 @@ static enum kan_ctl_err req_body_decode(const uint8_t *b, struct kan_ctl_req *r)
 		r->counters.id = kan_get32(b + 4);
 		return KAN_CTL_OK;
 	case KAN_CTL_PROCS: r->procs.cursor = kan_get32(b); return KAN_CTL_OK;
+	case KAN_CTL_CAPTURE: return capture_decode(b, r);
+	case KAN_CTL_PIPE: return pipe_decode(b, r);
 	case KAN_CTL_SPAWN:
 		n = name_field_len(b);
 		if (n < 0)
@@ -151,11 +209,37 @@ enum kan_ctl_err kan_ctl_req_decode(const uint8_t *p, size_t len, struct kan_ctl
 	return e;
 }
 
-/* Encode r's body into b (room for 16); 0 if r is not a valid request. */
+static int pipe_encode(const struct kan_ctl_req *r, uint8_t *b)
+{
+	size_t n = strnlen(r->pipe.name, sizeof(r->pipe.name));
+	if (n > KAN_CTL_PIPE_NAME || r->pipe.n < 2 || r->pipe.n > KAN_CTL_PIPE_STAGES)
+		return 0;
+	memset(b, 0, KAN_CTL_PIPE_REQ);
+	memcpy(b, r->pipe.name, n);
+	b[KAN_CTL_PIPE_NAME] = r->pipe.n;
+	for (unsigned i = 0; i < KAN_CTL_PIPE_STAGES; i++)
+		b[KAN_CTL_PIPE_NAME + 4 + i] = i < r->pipe.n ? r->pipe.stage[i] : 0xff;
+	struct kan_ctl_req check;
+	return pipe_decode(b, &check) == KAN_CTL_OK; /* exactly what decode accepts */
+}
+
+static int capture_encode(const struct kan_ctl_req *r, uint8_t *b)
+{
+	struct kan_ctl_req check;
+	kan_put32(b, r->capture.ep);
+	kan_put32(b + 4, r->capture.pid);
+	kan_put16(b + 8, r->capture.snaplen);
+	kan_put16(b + 10, 0);
+	return capture_decode(b, &check) == KAN_CTL_OK;
+}
+
+/* Encode r's body into b (room for KAN_CTL_PIPE_REQ); 0 if r is not a valid request. */
 static int req_body_encode(const struct kan_ctl_req *r, uint8_t *b)
 {
 	size_t n = 0;
 	switch (r->op) {
+	case KAN_CTL_CAPTURE: return capture_encode(r, b);
+	case KAN_CTL_PIPE: return pipe_encode(r, b);
 	case KAN_CTL_COUNTERS:
 		if (r->counters.kind > HK_STAT_NODE)
 			return 0;
@@ -178,7 +262,7 @@ static int req_body_encode(const struct kan_ctl_req *r, uint8_t *b)
 
 size_t kan_ctl_req_encode(const struct kan_ctl_req *r, uint8_t *buf, size_t cap)
 {
-	uint8_t body[KAN_CTL_SPAWN_REQ]; /* the largest body */
+	uint8_t body[KAN_CTL_PIPE_REQ]; /* the largest body */
 	size_t blen = req_body_len(r->op);
 	if (!blen || cap < KAN_CTL_HDR + blen || !req_body_encode(r, body))
 		return 0;
@@ -253,6 +337,43 @@ size_t kan_ctl_resp_spawn(uint8_t *buf, size_t cap, const struct kan_ctl_req *re
 size_t kan_ctl_resp_kill(uint8_t *buf, size_t cap, const struct kan_ctl_req *req)
 {
 	return kan_ctl_resp_header(buf, cap, KAN_CTL_KILL, req->id, 0);
+}
+
+size_t kan_ctl_resp_capture(uint8_t *buf, size_t cap, const struct kan_ctl_req *req,
+                            uint32_t copied, uint32_t dropped)
+{
+	if (cap < KAN_CTL_HDR + KAN_CTL_CAPTURE_RESP)
+		return 0;
+	hdr_put(buf, KAN_CTL_CAPTURE, 0, req->id);
+	kan_put32(buf + KAN_CTL_HDR, copied);
+	kan_put32(buf + KAN_CTL_HDR + 4, dropped);
+	return KAN_CTL_HDR + KAN_CTL_CAPTURE_RESP;
+}
+
+size_t kan_ctl_resp_pipe(uint8_t *buf, size_t cap, const struct kan_ctl_req *req)
+{
+	return kan_ctl_resp_header(buf, cap, KAN_CTL_PIPE, req->id, 0);
+}
+
+void kan_cap_rec_put(uint8_t *p, const struct kan_cap_rec *r)
+{
+	kan_put32(p, r->seq);
+	kan_put32(p + 4, r->orig_len);
+	kan_put64(p + 8, r->time_us);
+	kan_put32(p + 16, r->from);
+	kan_put32(p + 20, r->to);
+}
+
+int kan_cap_rec_get(const uint8_t *p, size_t len, struct kan_cap_rec *r)
+{
+	if (len < KAN_CAP_HDR)
+		return -1;
+	r->seq = kan_get32(p);
+	r->orig_len = kan_get32(p + 4);
+	r->time_us = kan_get64(p + 8);
+	r->from = kan_get32(p + 16);
+	r->to = kan_get32(p + 20);
+	return 0;
 }
 
 int kan_ctl_procs_begin(struct kan_ctl_procs *b, uint8_t *buf, size_t cap,
@@ -335,7 +456,14 @@ static enum kan_ctl_err resp_body_decode(const uint8_t *b, size_t blen, struct k
 			return KAN_CTL_ELENGTH;
 		r->spawn.pid = kan_get32(b);
 		return KAN_CTL_OK;
-	case KAN_CTL_KILL: return blen ? KAN_CTL_ELENGTH : KAN_CTL_OK;
+	case KAN_CTL_CAPTURE:
+		if (blen != KAN_CTL_CAPTURE_RESP)
+			return KAN_CTL_ELENGTH;
+		r->capture.copied = kan_get32(b);
+		r->capture.dropped = kan_get32(b + 4);
+		return KAN_CTL_OK;
+	case KAN_CTL_KILL:
+	case KAN_CTL_PIPE: return blen ? KAN_CTL_ELENGTH : KAN_CTL_OK;
 	default: return KAN_CTL_EOP;
 	}
 }

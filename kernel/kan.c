@@ -26,6 +26,7 @@
 #include <hekate/kprintf.h>
 #include <hekate/pmm.h>
 #include <kan/addr.h>
+#include <kan/ctl.h>
 #include <kan/ep.h>
 #include <kan/icmp.h>
 #include <kan/ipv6.h>
@@ -71,6 +72,21 @@ struct kan_group {
 	uint16_t member[HK_KAN_GROUP_MAX];
 };
 static struct kan_group groups[HK_KAN_GROUPS];
+
+/*
+ * The capture (KAN_CTL_CAPTURE, <kan/ctl.h>): at most one. `on` is read
+ * lock-free on every send, so a send costs one load while none runs; the
+ * rest changes and is read under cap.lock (after every other KAN lock).
+ */
+static struct {
+	ck_spinlock_fas_t lock;
+	uint32_t on;
+	uint32_t ep;        /* where copies go, at address addr */
+	struct hk_addr addr;
+	int32_t owner, pid; /* the capturing process; the one whose traffic (0: all) */
+	uint16_t snaplen;
+	uint32_t seq, dropped; /* copies tried, and of those not delivered */
+} cap = {.lock = CK_SPINLOCK_FAS_INITIALIZER};
 
 static void count(uint64_t *c, uint64_t n) { ck_pr_add_64(c, n); }
 
@@ -246,6 +262,8 @@ int kan_proc_init(struct proc *p, const struct kan_limits *lim)
 	return 0;
 }
 
+void kan_set_forward(struct proc *p, int on) { ck_pr_store_int(&p->kan->forward, !!on); }
+
 void kan_proc_fault(struct proc *p)
 {
 	if (p->kan)
@@ -258,6 +276,8 @@ void kan_proc_exit(struct proc *p)
 	struct kan_proc *kp = p->kan;
 	if (!kp)
 		return;
+	uint32_t copied, dropped;
+	kan_capture_stop(p, &copied, &dropped); /* a capture ends with its process */
 	while (kp->ep_head != NO_EP)
 		kan_close(p, kp->ep_head);
 	ck_spinlock_fas_lock(&kp->lock);
@@ -568,6 +588,86 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 	return enqueue_run(h, dst, &idx, 1);
 }
 
+/* --- capture --------------------------------------------------------------- */
+
+static int kernel_send(uint32_t h, uint16_t port, const void *a, size_t alen, const void *b,
+                       size_t blen, int mirrored);
+
+/* The pid owning what dst names (an endpoint, the uplink's included), or 0. */
+static int32_t dst_pid(int64_t dst)
+{
+	if (dst < 0 || (dst & GROUP_BIT) || dst >= HK_KAN_MAX_EPS)
+		return 0; /* the kernel, nowhere, or a group's several members */
+	return (int32_t)ck_pr_load_32((uint32_t *)&eps[dst].owner);
+}
+
+/*
+ * Copy queued page idx, sent by pid `from` towards dst, to the capture if
+ * it takes it: not the capturer's own traffic, and the filtered process's
+ * if one is set. Called with no KAN lock held, before the page is pushed
+ * (so nobody else has it yet); the copy is a new kernel datagram.
+ */
+static void mirror(int32_t from, uint32_t idx, int64_t dst)
+{
+	int32_t to = dst_pid(dst);
+	struct kan_cap_rec r = {.from = (uint32_t)from, .to = (uint32_t)to};
+	ck_spinlock_fas_lock(&cap.lock);
+	int take = cap.on && from != cap.owner && to != cap.owner &&
+	           (!cap.pid || from == cap.pid || to == cap.pid);
+	uint32_t h = cap.ep;
+	size_t snap = cap.snaplen;
+	if (take)
+		r.seq = cap.seq++;
+	ck_spinlock_fas_unlock(&cap.lock);
+	if (!take)
+		return;
+	uint8_t head[KAN_CAP_HDR];
+	const struct kan_page *m = &pool.meta[idx];
+	r.orig_len = m->len;
+	r.time_us = time_us();
+	kan_cap_rec_put(head, &r);
+	if (kernel_send(h, KAN_CAP_PORT, head, sizeof(head), page_kva(idx) + m->off,
+	                m->len < snap ? m->len : snap, 0))
+		ck_pr_inc_32(&cap.dropped);
+}
+
+/* Start a capture into p's endpoint h: 0, -HK_EBUSY (one runs), -HK_ENOENT. */
+int kan_capture_start(struct proc *p, uint32_t h, int32_t pid, uint16_t snaplen)
+{
+	struct kan_ep *ep = own_ep(p, h);
+	if (!ep || snaplen < KAN_CAP_SNAP_MIN || snaplen > KAN_CAP_SNAP_MAX)
+		return ep ? -HK_EINVAL : -HK_ENOENT;
+	int rc = 0;
+	ck_spinlock_fas_lock(&cap.lock);
+	if (cap.on) {
+		rc = -HK_EBUSY;
+	} else {
+		cap.ep = h;
+		cap.addr = ep->addr;
+		cap.owner = p->pid;
+		cap.pid = pid;
+		cap.snaplen = snaplen;
+		cap.seq = 0;
+		ck_pr_store_32(&cap.dropped, 0);
+		ck_pr_store_32(&cap.on, 1);
+	}
+	ck_spinlock_fas_unlock(&cap.lock);
+	return rc;
+}
+
+/* End p's capture, if it runs one: its copies tried and dropped. */
+void kan_capture_stop(struct proc *p, uint32_t *copied, uint32_t *dropped)
+{
+	*copied = *dropped = 0;
+	ck_spinlock_fas_lock(&cap.lock);
+	if (cap.on && cap.owner == p->pid) {
+		ck_pr_store_32(&cap.on, 0);
+		*copied = cap.seq;
+		*dropped = ck_pr_load_32(&cap.dropped);
+	}
+	ck_spinlock_fas_unlock(&cap.lock);
+}
+
 /*
  * Push shared page idx (one reference, the caller's) to every member of
  * group g, read-only for all of them; the caller's reference goes at the
@@ -737,6 +837,13 @@ static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct
 	return dst;
 }
 
+/* Every packet of one send, before it is delivered (see mirror). */
+static void mirror_send(struct proc *p, const struct taken *t, const int64_t *dst, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		mirror(p->pid, t[i].idx, dst[i]);
+}
+
 /* The held, unmapped page of t goes back to its sender p: to the endpoint
  * its source named, or for an off-prefix source to the uplink. */
 static void reply(struct proc *p, const struct taken *t)
@@ -752,6 +859,8 @@ static void reply(struct proc *p, const struct taken *t)
 		panic("kan: answering with page %u of %s: not held", t->idx, p->name);
 	pool.meta[t->idx].charge = charge_of(p);
 	charge_n(kp, 1);
+	if (ck_pr_load_32(&cap.on))
+		mirror(KAN_KERNEL_PID, t->idx, h);
 	const uint8_t *ip = page_kva(t->idx) + pool.meta[t->idx].off;
 	if (enqueue((uint32_t)h, t->back == NO_EP ? NULL : kan_hdr_dst(ip), t->idx) > 0)
 		this_cpu()->need_resched = 1;
@@ -828,6 +937,8 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 	ck_spinlock_fas_unlock(&kp->lock);
 	if (dst < 0 && dst != KAN_TO_KERNEL && dst != KAN_UNROUTED)
 		return (int)dst;
+	if (ck_pr_load_32(&cap.on))
+		mirror_send(p, &t, &dst, 1);
 	if (deliver1(p, &t, dst, flags))
 		this_cpu()->need_resched = 1;
 	return 0;
@@ -860,6 +971,8 @@ int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
 	}
 	tally_apply(kp, &tl);
 	ck_spinlock_fas_unlock(&kp->lock);
+	if (ck_pr_load_32(&cap.on))
+		mirror_send(p, t, dst, k);
 	while (i < k) {
 		if (dst[i] < 0 || (dst[i] & GROUP_BIT)) {
 			here |= deliver1(p, &t[i], dst[i], flags);
@@ -895,9 +1008,15 @@ int kan_ep_info(uint32_t h, int32_t *pid, struct hk_addr *a)
 
 /* --- packets from the kernel ------------------------------------------------ */
 
-int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
+/*
+ * A kernel datagram to endpoint h: a[0..alen) then b[0..blen) as the UDP
+ * payload, from the kernel's address and port to h's address and port.
+ * Mirrored to a running capture when mirrored is set (never for a copy).
+ */
+static int kernel_send(uint32_t h, uint16_t port, const void *a, size_t alen, const void *b,
+                       size_t blen, int mirrored)
 {
-	if (h >= HK_KAN_MAX_EPS || len > HK_PKT_SIZE - HK_PKT_HEADROOM - KAN_UDP_OFF)
+	if (h >= HK_KAN_MAX_EPS || alen + blen > HK_PKT_SIZE - HK_PKT_HEADROOM - KAN_UDP_OFF)
 		return -HK_EINVAL;
 	struct kan_ep *ep = &eps[h];
 	if (ck_pr_load_32(&ep->state) != KAN_EP_OPEN)
@@ -910,20 +1029,29 @@ int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
 	}
 	uint8_t *page = page_kva(idx);
 	arch_page_zero(page); /* never show a page's previous holder */
-	memcpy(page + HK_PKT_HEADROOM + KAN_UDP_OFF, payload, len);
+	memcpy(page + HK_PKT_HEADROOM + KAN_UDP_OFF, a, alen);
+	if (blen)
+		memcpy(page + HK_PKT_HEADROOM + KAN_UDP_OFF + alen, b, blen);
 	kan_udp_build(page + HK_PKT_HEADROOM, HK_PKT_SIZE - HK_PKT_HEADROOM, &kaddr, &dst, port, port,
-	              len);
+	              alen + blen);
 	pool.meta[idx].off = HK_PKT_HEADROOM;
-	pool.meta[idx].len = (uint16_t)(KAN_UDP_OFF + len);
+	pool.meta[idx].len = (uint16_t)(KAN_UDP_OFF + alen + blen);
 	if (kan_pg_send(&pool, idx, KAN_KERNEL_PID))
 		panic("kan: kernel page %u not held", idx);
 	pool.meta[idx].charge = KAN_KERNEL_PID;
 	count(&node_c.pkts_out, 1);
-	count(&node_c.bytes_out, KAN_UDP_OFF + len);
+	count(&node_c.bytes_out, KAN_UDP_OFF + alen + blen);
+	if (mirrored && ck_pr_load_32(&cap.on))
+		mirror(KAN_KERNEL_PID, idx, (int64_t)h);
 	int rc = enqueue(h, &dst, idx);
 	if (rc > 0)
 		this_cpu()->need_resched = 1;
 	return rc < 0 ? rc : 0;
+}
+
+int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
+{
+	return kernel_send(h, port, payload, len, NULL, 0, 1);
 }
 
 /*

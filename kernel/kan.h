@@ -50,6 +50,8 @@ int kan_boot(const struct hk_addr *prefix, uint32_t npages);
 int kan_proc_init(struct proc *p, const struct kan_limits *lim);
 void kan_proc_exit(struct proc *p);
 void kan_proc_fault(struct proc *p);
+/* Whether p may send from off-prefix sources (a pipeline stage but the last). */
+void kan_set_forward(struct proc *p, int on);
 
 int kan_bind(struct proc *p, uint64_t n, uint64_t depth);
 /* The physical page address of each of d[0..n) (n <= HK_KAN_BATCH), all
@@ -77,6 +79,14 @@ int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len);
 /* The same, to an endpoint p owns (checked under p's window lock); else -HK_ENOENT. */
 int kan_kernel_send_owned(struct proc *p, uint32_t h, uint16_t port, const void *payload,
                           size_t len);
+/*
+ * The capture (<kan/ctl.h> KAN_CTL_CAPTURE): start one into p's endpoint h,
+ * copying pid's traffic (0: everyone's but p's), snaplen bytes of each:
+ * 0, -HK_EBUSY (one runs), -HK_ENOENT (p has no h), -HK_EINVAL (snaplen).
+ * Stop: p's capture ends (nothing if p runs none); copies tried and dropped.
+ */
+int kan_capture_start(struct proc *p, uint32_t h, int32_t pid, uint16_t snaplen);
+void kan_capture_stop(struct proc *p, uint32_t *copied, uint32_t *dropped);
 /* 1 if h (any raw value) is an open endpoint owned by p, else 0. Lock-free. */
 int kan_ep_owned(struct proc *p, uint64_t h);
 /* Owner pid and address of open endpoint h: 0, or -HK_ENOENT. */

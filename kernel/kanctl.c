@@ -73,6 +73,26 @@ static size_t op_kill(const struct kan_ctl_req *rq, uint8_t *out, size_t cap)
 	return rc ? kan_ctl_resp_error(out, cap, rq, (uint16_t)-rc) : kan_ctl_resp_kill(out, cap, rq);
 }
 
+static size_t op_capture(struct proc *p, const struct kan_ctl_req *rq, uint8_t *out, size_t cap)
+{
+	uint32_t copied, dropped;
+	if (rq->capture.ep == KAN_CAP_STOP) {
+		kan_capture_stop(p, &copied, &dropped);
+		return kan_ctl_resp_capture(out, cap, rq, copied, dropped);
+	}
+	int rc = rq->capture.pid > INT32_MAX
+	             ? -HK_ESRCH
+	             : kan_capture_start(p, rq->capture.ep, (int32_t)rq->capture.pid, rq->capture.snaplen);
+	return rc ? kan_ctl_resp_error(out, cap, rq, (uint16_t)-rc)
+	          : kan_ctl_resp_capture(out, cap, rq, 0, 0);
+}
+
+static size_t op_pipe(const struct kan_ctl_req *rq, uint8_t *out, size_t cap)
+{
+	int rc = proc_pipe_set(rq->pipe.name, rq->pipe.stage, rq->pipe.n);
+	return rc ? kan_ctl_resp_error(out, cap, rq, (uint16_t)-rc) : kan_ctl_resp_pipe(out, cap, rq);
+}
+
 /* The response payload for a decoded request from p, into out[0..cap). */
 static size_t run(struct proc *p, const struct kan_ctl_req *rq, uint8_t *out, size_t cap)
 {
@@ -86,6 +106,11 @@ static size_t run(struct proc *p, const struct kan_ctl_req *rq, uint8_t *out, si
 		if (!p->supervisor)
 			return kan_ctl_resp_error(out, cap, rq, HK_EPERM);
 		return rq->op == KAN_CTL_SPAWN ? op_spawn(rq, out, cap) : op_kill(rq, out, cap);
+	case KAN_CTL_CAPTURE:
+	case KAN_CTL_PIPE:
+		if (!p->kan->mgmt) /* the management service's alone */
+			return kan_ctl_resp_error(out, cap, rq, HK_EPERM);
+		return rq->op == KAN_CTL_CAPTURE ? op_capture(p, rq, out, cap) : op_pipe(rq, out, cap);
 	}
 	return kan_ctl_resp_error(out, cap, rq, HK_ENOSYS);
 }

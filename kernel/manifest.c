@@ -396,7 +396,7 @@ static int apply_key(const struct ctx *c, struct man_proc *p, enum key k, const 
 	case K_DEVICE: return add_device(c, p, t);
 	case K_SUPERVISOR: p->supervisor = 1; return 0;
 	case K_UPLINK: p->uplink = 1; return 0;
-	case K_FORWARD: p->forward = 1; return 0;
+	case K_FORWARD: p->forward = p->forward_key = 1; return 0;
 	case K_MGMT: p->mgmt = 1; return 0;
 	case K_KAN_QUOTA:
 		rc = num_value(c, t, HK_PKT_SLOTS, &v);
@@ -650,6 +650,58 @@ static void link_stages(struct manifest *m, const struct man_pipe *pl, int index
 		if (k + 1 < pl->nstages)
 			p->forward = 1;
 	}
+}
+
+/* st[i] may be a stage of pipeline pi after st[0..i): 0, else why not. */
+static int stage_ok(const struct manifest *m, unsigned pi, const uint8_t *st, unsigned i)
+{
+	if (st[i] >= m->nprocs || memchr(st, st[i], i) != NULL)
+		return -HK_EINVAL; /* no such entry, or twice */
+	const struct man_proc *p = &m->procs[st[i]];
+	if (p->supervisor || p->uplink || p->mgmt)
+		return -HK_EPERM;
+	return p->pipe >= 0 && (unsigned)p->pipe != pi ? -HK_EBUSY : 0;
+}
+
+/* What a pipeline change may alter in entry p, packed for comparison. */
+static uint64_t pipe_sig(const struct man_proc *p)
+{
+	return (uint64_t)(uint8_t)p->pipe | (uint64_t)(uint8_t)p->pipe_next << 8 |
+	       (uint64_t)(uint8_t)p->pipe_first << 16 | (uint64_t)!!p->forward << 24;
+}
+
+int manifest_pipe_set(struct manifest *m, const char *name, const uint8_t *st, unsigned n,
+                      uint64_t *changed)
+{
+	unsigned pi = 0;
+	while (pi < m->npipes && strcmp(m->pipes[pi].name, name))
+		pi++;
+	if (pi == m->npipes)
+		return -HK_ENOENT;
+	if (n < 2 || n > MAN_PIPE_MAX_STAGES)
+		return -HK_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = stage_ok(m, pi, st, i);
+		if (rc)
+			return rc;
+	}
+	struct man_pipe *pl = &m->pipes[pi];
+	uint64_t before[MAN_MAX_PROCS];
+	for (unsigned i = 0; i < m->nprocs; i++)
+		before[i] = pipe_sig(&m->procs[i]);
+	for (unsigned k = 0; k < pl->nstages; k++) { /* the old stages leave... */
+		struct man_proc *p = &m->procs[pl->stage[k]];
+		p->pipe = p->pipe_next = p->pipe_first = -1;
+		p->forward = p->forward_key;
+	}
+	memcpy(pl->stage, st, n); /* ...and the new ones join */
+	pl->nstages = n;
+	link_stages(m, pl, (int)pi);
+	*changed = 0;
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (before[i] != pipe_sig(&m->procs[i]))
+			*changed |= 1ull << i;
+	return 0;
 }
 
 /* "pipeline NAME stages=A,B,..." */

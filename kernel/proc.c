@@ -498,13 +498,13 @@ int proc_info(unsigned index, struct hk_proc_info *out)
 	out->cores = mp->cores;
 	out->halt_when_done = (uint32_t)man->halt_when_done;
 	out->nprocs = man->nprocs;
+	lock(); /* the pipeline fields change under it (proc_pipe_set) */
 	out->pipe_next = mp->pipe_next;
 	out->pipe_first = mp->pipe_first;
 	out->flags = (mp->uplink ? HK_PI_UPLINK : 0) | (mp->forward ? HK_PI_FORWARD : 0) |
 	             (mp->mgmt ? HK_PI_MGMT : 0);
 	if (mp->pipe >= 0)
 		memcpy(out->pipe, man->pipes[mp->pipe].name, sizeof(out->pipe));
-	lock();
 	struct proc *p = instance_of(index);
 	out->pid = p ? p->pid : -1;
 	out->state = !p ? HK_PROC_FREE : p->state == P_ZOMBIE ? HK_PROC_ZOMBIE : HK_PROC_RUNNING;
@@ -513,6 +513,21 @@ int proc_info(unsigned index, struct hk_proc_info *out)
 	out->spawns = spawns[index];
 	unlock();
 	return 0;
+}
+
+int proc_pipe_set(const char *name, const uint8_t *st, unsigned n)
+{
+	uint64_t changed = 0;
+	lock();
+	/* the manifest is the kernel's own copy (main.c), written only here after boot */
+	int rc = manifest_pipe_set((struct manifest *)man, name, st, n, &changed);
+	for (unsigned i = 0; !rc && i < man->nprocs; i++) {
+		struct proc *p = changed >> i & 1 ? instance_of(i) : NULL;
+		if (p && p->kan)
+			kan_set_forward(p, man->procs[i].forward);
+	}
+	unlock();
+	return rc;
 }
 
 void proc_boot(const struct manifest *m, const void *img, size_t len, const struct kdev *devs,

@@ -195,6 +195,9 @@ void proc_reap_thread(struct thread *t);
 int proc_wait(uint64_t uout, uint64_t timeout_us);
 int proc_info(unsigned index, struct hk_proc_info *out);
 const struct manifest *proc_manifest(void);
+/* manifest_pipe_set under proc_lock, then the forward right of each live
+ * process whose entry changed follows its entry. */
+int proc_pipe_set(const char *name, const uint8_t *st, unsigned n);
 
 /* --- futex.c --- */
 int futex_wait(struct proc *p, uint64_t uaddr, uint32_t expect, uint64_t timeout_us);

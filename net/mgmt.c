@@ -618,3 +618,77 @@ int mgmt_ctr_get(struct mgmt_r *r, char *name, uint64_t *v)
 	*v = mgmt_get64(r);
 	return r->err ? -1 : 0;
 }
+
+void mgmt_ping_resp_put(struct mgmt_w *w, const struct mgmt_ping_resp *p)
+{
+	mgmt_put32(w, p->rtt_us);
+	addr_put(w, &p->from);
+}
+
+int mgmt_ping_resp_get(struct mgmt_r *r, struct mgmt_ping_resp *p)
+{
+	p->rtt_us = mgmt_get32(r);
+	addr_get(r, &p->from);
+	return r->err ? -1 : 0;
+}
+
+/* --- the capture stream ------------------------------------------------------------------- */
+
+void mgmt_cap_put(struct mgmt_w *w, const struct mgmt_cap *c)
+{
+	mgmt_put8(w, c->kind);
+	mgmt_put8(w, 0);
+	mgmt_put16(w, 0);
+	mgmt_put32(w, c->seq);
+	if (c->kind == MGMT_CAP_FRAG) {
+		mgmt_put32(w, c->pkt);
+		mgmt_put32(w, c->orig_len);
+		mgmt_put64(w, c->time_us);
+		mgmt_put16(w, c->off);
+		mgmt_put16(w, c->caplen);
+		mgmt_put(w, c->data, c->len);
+		return;
+	}
+	mgmt_put32(w, c->packets);
+	mgmt_put32(w, c->dropped);
+	mgmt_put32(w, c->lost);
+	mgmt_put8(w, c->reason);
+	mgmt_put(w, "\0\0\0", 3);
+}
+
+static int cap_frag_get(struct mgmt_r *r, struct mgmt_cap *c)
+{
+	c->pkt = mgmt_get32(r);
+	c->orig_len = mgmt_get32(r);
+	c->time_us = mgmt_get64(r);
+	c->off = mgmt_get16(r);
+	c->caplen = mgmt_get16(r);
+	if (r->err || r->at >= r->len || r->len - r->at > MGMT_CAP_DATA_MAX)
+		return -1; /* checked before the cast: 65536 more bytes would read as 0 */
+	c->len = (uint16_t)(r->len - r->at);
+	c->data = r->p + r->at;
+	return c->len > MGMT_CAP_DATA_MAX || c->caplen > MGMT_CAP_SNAP_MAX ||
+	               c->caplen > c->orig_len || (uint32_t)c->off + c->len > c->caplen
+	           ? -1
+	           : 0;
+}
+
+int mgmt_cap_get(const uint8_t *body, size_t n, struct mgmt_cap *c)
+{
+	struct mgmt_r r;
+	memset(c, 0, sizeof(*c));
+	mgmt_r_init(&r, body, n);
+	c->kind = mgmt_get8(&r);
+	pad_zero(&r, 3);
+	c->seq = mgmt_get32(&r);
+	if (c->kind == MGMT_CAP_FRAG)
+		return r.err ? -1 : cap_frag_get(&r, c);
+	if (c->kind != MGMT_CAP_END)
+		return -1;
+	c->packets = mgmt_get32(&r);
+	c->dropped = mgmt_get32(&r);
+	c->lost = mgmt_get32(&r);
+	c->reason = mgmt_get8(&r);
+	pad_zero(&r, 3);
+	return mgmt_r_done(&r) && c->reason <= MGMT_CAP_TIME ? 0 : -1;
+}

@@ -25,7 +25,10 @@
 #include <hekate/user.h>
 #include <kan/ctl.h>
 #include <kan/ipv6.h>
+#include <kan/icmp.h>
 #include <kan/udp.h>
+#include <kan/wire.h>
+#include <net/icmp6.h>
 #include <net/lpm.h>
 #include <net/sha256.h>
 #include <stdio.h>
@@ -34,6 +37,7 @@
 
 #define HOSTS_MAX 8
 #define HOST_DEPTH 64
+#define CAP_DEPTH 256 /* copies the kernel may queue ahead of the host link */
 #define ASK_CAP HK_MGMT_RESP_MAX /* the largest answer a component builds */
 
 static struct {
@@ -44,7 +48,7 @@ static struct {
 	uint64_t wait_us;
 	uint64_t epoch, last_seq;
 	struct hk_addr self; /* our primary: the source of what we ask */
-	uint32_t ep_host, ep_inner;
+	uint32_t ep_host, ep_inner, ep_cap;
 	uint32_t next_id;
 } g = {.wait_us = 200000};
 
@@ -228,34 +232,62 @@ static int ask_one(const struct hk_addr *to, const struct mgmt_req *q, void *buf
 }
 
 /*
+ * Receive on the inner endpoint until want takes a packet (returns 1; the
+ * packet is then want's) or the clock reaches end: 1, or 0 at the deadline.
+ * What want leaves is a stray (served or freed).
+ */
+static int inner_until(uint64_t end, int (*want)(struct hk_pkt *, void *), void *ctx)
+{
+	for (uint64_t now; (now = (uint64_t)hk_time_us()) < end;) {
+		struct hk_pkt pg;
+		if (hk_kan_recv(&g.ep_inner, 1, &pg, 1, end - now) != 1)
+			continue;
+		if (want(&pg, ctx))
+			return 1;
+		stray(&pg);
+	}
+	return 0;
+}
+
+struct kernel_wait {
+	uint32_t id;
+	struct kan_ctl_resp *r;
+	struct hk_pkt *pg;
+};
+
+/* The kernel's answer to our request id: kept in *k->pg, decoded into *k->r. */
+static int kernel_answer(struct hk_pkt *pg, void *ctx)
+{
+	struct kernel_wait *k = ctx;
+	struct kan_udp u;
+	const uint8_t *ip = hk_pkt_data(*pg);
+	if (!kan_addr_eq(kan_hdr_src(ip), &hk_kan()->kernel) || kan_udp_parse(ip, pg->len, &u) ||
+	    kan_ctl_resp_decode(u.payload, u.len, k->r) || k->r->id != k->id)
+		return 0;
+	*k->pg = *pg;
+	return 1;
+}
+
+/*
  * A kernel control request (kan/ctl.h): 0 with the ok response decoded into
- * *r from page *pg (the caller frees it), -1 for an error status, -2 when no
- * answer came.
+ * *r from page *pg (the caller frees it), a positive HK_E* for an error
+ * status, -2 when no answer came.
  */
 static int kernel_ask(struct kan_ctl_req *rq, struct kan_ctl_resp *r, struct hk_pkt *pg)
 {
 	uint8_t msg[64];
-	rq->id = ++g.next_id;
+	struct kernel_wait k = {++g.next_id, r, pg};
+	rq->id = k.id;
 	size_t n = kan_ctl_req_encode(rq, msg, sizeof(msg));
 	send_udp(&hk_kan()->kernel, KAN_CTL_PORT, msg, n);
-	uint64_t end = (uint64_t)hk_time_us() + g.wait_us;
-	for (uint64_t now; (now = (uint64_t)hk_time_us()) < end;) {
-		struct kan_udp u;
-		int64_t got = hk_kan_recv(&g.ep_inner, 1, pg, 1, end - now);
-		if (got != 1)
-			continue;
-		const uint8_t *ip = hk_pkt_data(*pg);
-		if (kan_addr_eq(kan_hdr_src(ip), &hk_kan()->kernel) && !kan_udp_parse(ip, pg->len, &u) &&
-		    !kan_ctl_resp_decode(u.payload, u.len, r) && r->id == rq->id) {
-			if (!r->status)
-				return 0;
-			hk_kan_free(pg, 1);
-			return -1;
-		}
-		stray(pg);
+	if (!inner_until((uint64_t)hk_time_us() + g.wait_us, kernel_answer, &k)) {
+		c_inner_timeouts++;
+		return -2;
 	}
-	c_inner_timeouts++;
-	return -2;
+	if (!r->status)
+		return 0;
+	hk_kan_free(pg, 1);
+	return r->status;
 }
 
 /* The primary address of the first manifest entry with any of flags (or the supervisor). */
@@ -432,6 +464,318 @@ static int op_counters(const char *only, struct mgmt_w *w, char *detail)
 	return MGMT_OK;
 }
 
+/* --- ping -------------------------------------------------------------------------------------- */
+
+#define PING_IDENT 0x6b63u /* the echo identifier of every ping the service sends */
+
+/* An ICMPv6 echo request from g.self to `to` into ip: its length. */
+static size_t echo_build(uint8_t *ip, const struct hk_addr *to, uint16_t seq, uint64_t t0)
+{
+	uint8_t *icmp = ip + 40;
+	memset(ip, 0, 40 + 16);
+	ip[0] = 0x60;
+	kan_put16(ip + 4, 16);
+	ip[6] = 58;
+	ip[7] = 64;
+	memcpy(ip + 8, g.self.b, 16);
+	memcpy(ip + 24, to->b, 16);
+	icmp[0] = NET_ICMP6_ECHO_REQUEST;
+	kan_put16(icmp + 4, PING_IDENT);
+	kan_put16(icmp + 6, seq);
+	kan_put64(icmp + 8, t0);
+	kan_put16(icmp + 2, kan_l4_checksum(&g.self, to, 58, icmp, 16));
+	return 40 + 16;
+}
+
+struct ping_wait {
+	struct hk_addr to, from;
+	uint16_t seq;
+	int unreach; /* 1: an ICMPv6 unreachable came back */
+	uint8_t code;
+};
+
+/* Our echo's reply, or an unreachable that quotes our echo. */
+static int ping_answer(struct hk_pkt *pg, void *ctx)
+{
+	struct ping_wait *w = ctx;
+	struct kan_icmp6_bounce b;
+	const uint8_t *ip = hk_pkt_data(*pg);
+	const uint8_t *icmp = ip + 40;
+	int reply = pg->len >= 40 + 8 && ip[6] == 58 && icmp[0] == NET_ICMP6_ECHO_REPLY &&
+	            kan_get16(icmp + 4) == PING_IDENT && kan_get16(icmp + 6) == w->seq &&
+	            (kan_addr_is_multicast(&w->to) || kan_addr_eq(kan_hdr_src(ip), &w->to));
+	int bounced = !reply && kan_icmp6_parse_unreach(ip, pg->len, &b) == 0 &&
+	              b.orig_proto == 58 && kan_addr_eq(&b.orig_dst, &w->to) &&
+	              kan_addr_eq(&b.orig_src, &g.self);
+	if (!reply && !bounced)
+		return 0;
+	w->from = reply ? *kan_hdr_src(ip) : b.reporter;
+	w->unreach = bounced;
+	w->code = bounced ? b.code : 0;
+	hk_kan_free(pg, 1);
+	return 1;
+}
+
+static int op_ping(const struct mgmt_ping_req *q, struct mgmt_w *w, char *detail)
+{
+	char a[48], f[48];
+	struct ping_wait pw = {.to = q->addr, .seq = (uint16_t)++g.next_id};
+	int64_t d = hk_kan_alloc1();
+	hk_addr_str(&q->addr, a, sizeof(a));
+	if (d < 0)
+		return snprintf(detail, MGMT_DETAIL_MAX, "no page to ping from"), MGMT_E_INTERNAL;
+	struct hk_pkt p = hk_pkt_unpack((uint64_t)d);
+	uint64_t t0 = (uint64_t)hk_time_us();
+	p.len = (uint16_t)echo_build(hk_pkt_data(p), &q->addr, pw.seq, t0);
+	if (hk_kan_send_all(&p, 1, HK_SEND_ERRORS))
+		return snprintf(detail, MGMT_DETAIL_MAX, "the KAN refused the echo to %s", a),
+		       MGMT_E_INTERNAL;
+	if (!inner_until(t0 + (uint64_t)q->timeout_ms * 1000, ping_answer, &pw))
+		return snprintf(detail, MGMT_DETAIL_MAX, "no answer from %s within %u ms", a,
+		                q->timeout_ms), MGMT_E_TIMEOUT;
+	hk_addr_str(&pw.from, f, sizeof(f));
+	if (pw.unreach)
+		return snprintf(detail, MGMT_DETAIL_MAX, "%s is unreachable (%s, reported by %s)", a,
+		                pw.code == KAN_UNREACH_ADDR ? "nothing bound there" :
+		                pw.code == KAN_UNREACH_NO_ROUTE ? "no route" : "code", f),
+		       MGMT_E_UNREACH;
+	struct mgmt_ping_resp r = {(uint32_t)((uint64_t)hk_time_us() - t0), pw.from};
+	mgmt_ping_resp_put(w, &r);
+	return MGMT_OK;
+}
+
+/* --- pipelines ------------------------------------------------------------------------------ */
+
+/* The manifest entry named name, or -1. */
+static int entry_of(const char *name)
+{
+	struct hk_proc_info pi;
+	for (unsigned i = 0; hk_proc_info(i, &pi) == 0; i++)
+		if (!strncmp(pi.name, name, sizeof(pi.name)))
+			return (int)i;
+	return -1;
+}
+
+/* Pipeline name's stages in order (from its first stage's pipe_next chain) into st: how many. */
+static unsigned pipe_stages(const char *name, uint8_t *st)
+{
+	struct hk_proc_info pi;
+	unsigned n = 0;
+	int at = -1;
+	for (unsigned i = 0; at < 0 && hk_proc_info(i, &pi) == 0; i++)
+		if (!strncmp(pi.pipe, name, sizeof(pi.pipe)))
+			at = pi.pipe_first;
+	while (at >= 0 && n < MGMT_STAGES_MAX && hk_proc_info((unsigned)at, &pi) == 0) {
+		st[n++] = (uint8_t)at;
+		at = pi.pipe_next;
+	}
+	return n;
+}
+
+/* The kernel's PIPE: MGMT_OK, or a status with detail. */
+static int kernel_pipe(const char *name, const uint8_t *st, unsigned n, char *detail)
+{
+	struct kan_ctl_req rq = {.op = KAN_CTL_PIPE};
+	struct kan_ctl_resp r;
+	struct hk_pkt pg;
+	snprintf(rq.pipe.name, sizeof(rq.pipe.name), "%s", name);
+	rq.pipe.n = (uint8_t)n;
+	memcpy(rq.pipe.stage, st, n);
+	int rc = kernel_ask(&rq, &r, &pg);
+	if (!rc) {
+		hk_kan_free(&pg, 1);
+		return MGMT_OK;
+	}
+	snprintf(detail, MGMT_DETAIL_MAX, "%s",
+	         rc == HK_ENOENT ? "no such pipeline"
+	         : rc == HK_EPERM ? "the supervisor, the router and this service cannot be stages"
+	         : rc == HK_EBUSY ? "a stage of another pipeline"
+	         : rc == HK_EINVAL ? "a stage named twice"
+	                           : "the kernel did not answer");
+	return rc == HK_ENOENT ? MGMT_E_NOENT : rc == HK_EPERM ? MGMT_E_PERM
+	       : rc == HK_EBUSY || rc == HK_EINVAL ? MGMT_E_INVAL : MGMT_E_INTERNAL;
+}
+
+/*
+ * Tell the processes of entries (bit per entry) and the router that the
+ * pipelines changed, last entry first: each answers once it goes by the
+ * new order. MGMT_OK, or the first failure with detail.
+ */
+static int pipe_notify(const struct mgmt_req *q, uint64_t entries, char *detail)
+{
+	struct hk_proc_info pi;
+	struct hk_addr to;
+	size_t len = 0;
+	for (int i = 63; i >= 0; i--) {
+		if (!(entries >> i & 1) || hk_proc_info((unsigned)i, &pi) || pi.pid < 0)
+			continue; /* one not running reads the manifest when it starts */
+		to = kan_addr_make(&hk_kan()->prefix, hk_kan_iid((unsigned)i, 0));
+		int st = ask_one(&to, q, ask_buf, sizeof(ask_buf), &len);
+		if (st != MGMT_OK)
+			return snprintf(detail, MGMT_DETAIL_MAX, "'%s' cannot be a stage: %s", pi.name,
+			                st == MGMT_E_OP ? "it does not run the worker runtime"
+			                                : mgmt_status_str((unsigned)st)), MGMT_E_INVAL;
+	}
+	if (entry_addr(HK_PI_UPLINK, 0, &to) == 0 && ask_one(&to, q, ask_buf, sizeof(ask_buf), &len))
+		return snprintf(detail, MGMT_DETAIL_MAX, "the router did not take the new pipeline"),
+		       MGMT_E_INTERNAL;
+	return MGMT_OK;
+}
+
+static int op_pipe_set(const struct mgmt_req *q, char *detail)
+{
+	const struct mgmt_pipe_req *pr = &q->u.pipe;
+	uint8_t st[MGMT_STAGES_MAX], old[MGMT_STAGES_MAX];
+	uint64_t touched = 0;
+	for (unsigned i = 0; i < pr->n; i++) {
+		int e = entry_of(pr->stage[i]);
+		if (e < 0)
+			return snprintf(detail, MGMT_DETAIL_MAX, "no process '%s' in the manifest",
+			                pr->stage[i]), MGMT_E_NOENT;
+		st[i] = (uint8_t)e;
+		touched |= 1ull << e;
+	}
+	unsigned nold = pipe_stages(pr->pipe, old);
+	if (!nold)
+		return snprintf(detail, MGMT_DETAIL_MAX, "no pipeline '%s'", pr->pipe), MGMT_E_NOENT;
+	for (unsigned i = 0; i < nold; i++)
+		touched |= 1ull << old[i];
+	int rc = kernel_pipe(pr->pipe, st, pr->n, detail);
+	if (rc != MGMT_OK)
+		return rc;
+	rc = pipe_notify(q, touched, detail);
+	if (rc != MGMT_OK) { /* put the old order back, and say so */
+		char why[MGMT_DETAIL_MAX + 1];
+		memcpy(why, detail, sizeof(why));
+		int back = kernel_pipe(pr->pipe, old, nold, detail) == MGMT_OK &&
+		           pipe_notify(q, touched, detail) == MGMT_OK;
+		snprintf(detail, MGMT_DETAIL_MAX, "%.*s; %s", (int)(MGMT_DETAIL_MAX / 2), why,
+		         back ? "the old order is back" : "restoring the old order failed too");
+	}
+	return rc;
+}
+
+/* --- capture -------------------------------------------------------------------------------- */
+
+struct capture {
+	const struct mgmt_req *q;
+	const struct hk_mgmt_ends *e;
+	uint32_t seq, packets, lost;
+};
+
+/* One stream item in a new page to the host: counted as lost if it cannot go. */
+static void cap_send(struct capture *c, const struct mgmt_cap *it)
+{
+	struct mgmt_w w;
+	struct mgmt_hdr h = {MGMT_VERSION, MGMT_OP_CAPTURE, MGMT_OK, c->q->h.id, 0, 1, 0, 0};
+	int64_t d = hk_kan_alloc1();
+	mgmt_w_init(&w, body, sizeof(body));
+	mgmt_cap_put(&w, it);
+	struct hk_pkt p = hk_pkt_unpack((uint64_t)d);
+	if (d < 0 || w.err || hk_mgmt_send(&p, c->e, &h, body, w.len))
+		c->lost++;
+}
+
+/* A copy from the kernel: its fragments to the host. The page is freed. */
+static void cap_copy(struct capture *c, struct hk_pkt pg)
+{
+	struct kan_udp u;
+	struct kan_cap_rec rec;
+	static uint8_t data[KAN_CAP_SNAP_MAX];
+	const uint8_t *ip = hk_pkt_data(pg);
+	int ok = kan_addr_eq(kan_hdr_src(ip), &hk_kan()->kernel) && !kan_udp_parse(ip, pg.len, &u) &&
+	         u.sport == KAN_CAP_PORT && !kan_cap_rec_get(u.payload, u.len, &rec);
+	size_t n = ok ? u.len - KAN_CAP_HDR : 0;
+	if (ok)
+		memcpy(data, u.payload + KAN_CAP_HDR, n);
+	hk_kan_free(&pg, 1);
+	if (!ok || c->packets >= c->q->u.cap.count)
+		return;
+	struct mgmt_cap it = {.kind = MGMT_CAP_FRAG, .pkt = c->packets++, .orig_len = rec.orig_len,
+	                      .time_us = rec.time_us, .caplen = (uint16_t)n};
+	size_t off = 0;
+	do {
+		it.seq = c->seq++;
+		it.off = (uint16_t)off;
+		it.len = (uint16_t)(n - off < MGMT_CAP_DATA_MAX ? n - off : MGMT_CAP_DATA_MAX);
+		it.data = data + off;
+		cap_send(c, &it);
+		off += it.len;
+	} while (off < n);
+}
+
+/* Start (ep, pid) or stop (ep = KAN_CAP_STOP) the kernel's capture: 0 or an HK_E*. */
+static int kernel_capture(uint32_t ep, int32_t pid, uint16_t snap, struct kan_ctl_resp *r)
+{
+	struct kan_ctl_req rq = {.op = KAN_CTL_CAPTURE};
+	struct hk_pkt pg;
+	rq.capture.ep = ep;
+	rq.capture.pid = (uint32_t)pid;
+	rq.capture.snaplen = snap;
+	int rc = kernel_ask(&rq, r, &pg);
+	if (!rc)
+		hk_kan_free(&pg, 1);
+	return rc;
+}
+
+/* The pid of process name, or a status (not in the manifest, not running). */
+static int capture_pid(const char *name, int32_t *pid, char *detail)
+{
+	struct hk_proc_info pi;
+	int e = name[0] ? entry_of(name) : -1;
+	*pid = 0;
+	if (!name[0])
+		return MGMT_OK;
+	if (e < 0 || hk_proc_info((unsigned)e, &pi))
+		return snprintf(detail, MGMT_DETAIL_MAX, "no process '%s' in the manifest", name),
+		       MGMT_E_NOENT;
+	if (pi.pid < 0)
+		return snprintf(detail, MGMT_DETAIL_MAX, "'%s' is not running", name), MGMT_E_BUSY;
+	*pid = pi.pid;
+	return MGMT_OK;
+}
+
+/*
+ * CAPTURE: the kernel mirrors traffic to our capture endpoint, and each
+ * copy goes on to the host as stream items until count packets or the
+ * time is up; then END. Host requests wait in their ring meanwhile.
+ * MGMT_OK once END is sent, else a status with detail (nothing sent).
+ */
+static int op_capture(const struct mgmt_req *q, const struct hk_mgmt_ends *e, char *detail)
+{
+	struct capture c = {.q = q, .e = e};
+	struct kan_ctl_resp r;
+	int32_t pid;
+	uint16_t snap = q->u.cap.snaplen < KAN_CAP_SNAP_MAX ? q->u.cap.snaplen : KAN_CAP_SNAP_MAX;
+	int st = capture_pid(q->u.cap.process, &pid, detail);
+	if (st != MGMT_OK)
+		return st;
+	int rc = kernel_capture(g.ep_cap, pid, snap, &r);
+	if (rc)
+		return snprintf(detail, MGMT_DETAIL_MAX, "the kernel refused the capture: %s",
+		                rc > 0 ? hk_strerror(-rc) : "no answer"), MGMT_E_INTERNAL;
+	uint64_t end = (uint64_t)hk_time_us() + (uint64_t)q->u.cap.timeout_ms * 1000;
+	uint32_t eps[2] = {g.ep_cap, g.ep_inner};
+	for (uint64_t now; c.packets < q->u.cap.count && (now = (uint64_t)hk_time_us()) < end;) {
+		struct hk_pkt in[16];
+		int64_t got = hk_kan_recv(eps, 2, in, 16, end - now);
+		for (int64_t i = 0; i < got; i++)
+			if (in[i].ep == g.ep_cap)
+				cap_copy(&c, in[i]);
+			else
+				stray(&in[i]);
+	}
+	kernel_capture(KAN_CAP_STOP, 0, 0, &r); /* no answer: the counts stay 0 */
+	struct hk_pkt left[16];
+	for (int64_t got; (got = hk_kan_recv(&g.ep_cap, 1, left, 16, 0)) > 0;)
+		hk_kan_free(left, (unsigned)got); /* copies made after the end */
+	struct mgmt_cap it = {.kind = MGMT_CAP_END, .seq = c.seq, .packets = c.packets,
+	                      .dropped = r.capture.dropped, .lost = c.lost,
+	                      .reason = c.packets >= q->u.cap.count ? MGMT_CAP_COUNT : MGMT_CAP_TIME};
+	cap_send(&c, &it);
+	return MGMT_OK;
+}
+
 /* --- the rest of the operations ---------------------------------------------------------- */
 
 /* Pass q to the component at `to` and its answer (or error text) back. */
@@ -480,9 +824,11 @@ static int dispatch(const struct mgmt_req *q, struct mgmt_w *w, char *detail)
 	case MGMT_OP_RESTART:
 		entry_addr(0, 1, &to);
 		return relay(&to, q, w, detail);
+	case MGMT_OP_PING: return op_ping(&q->u.ping, w, detail);
+	case MGMT_OP_PIPE_SET: return op_pipe_set(q, detail);
 	default:
-		return snprintf(detail, MGMT_DETAIL_MAX, "'%s' is not served yet",
-		                mgmt_op_name(q->h.op)), MGMT_E_OP;
+		return snprintf(detail, MGMT_DETAIL_MAX, "'%s' is not served", mgmt_op_name(q->h.op)),
+		       MGMT_E_OP;
 	}
 }
 
@@ -542,8 +888,16 @@ static void handle(struct hk_pkt p)
 	mgmt_w_init(&w, body, sizeof(body));
 	if (st == MGMT_OK && mgmt_op_is_write(q.h.op))
 		st = write_ok(&q, u.payload, &e.to, detail);
-	if (st == MGMT_OK)
+	if (st == MGMT_OK && q.h.op == MGMT_OP_CAPTURE) {
+		st = op_capture(&q, &e, detail); /* answers itself, as a stream */
+		if (st == MGMT_OK) {
+			c_status[MGMT_OK]++;
+			hk_kan_free(&p, 1);
+			return;
+		}
+	} else if (st == MGMT_OK) {
 		st = dispatch(&q, &w, detail);
+	}
 	if (st == MGMT_OK && w.err) {
 		st = MGMT_E_INTERNAL;
 		snprintf(detail, MGMT_DETAIL_MAX, "answer larger than %u bytes", MGMT_BODY_MAX);
@@ -567,6 +921,10 @@ int main(int argc, char **argv)
 		        hk_strerror((int)ep));
 	g.ep_host = (uint32_t)ep;
 	g.ep_inner = hk_kan()->ep;
+	ep = hk_kan_bind(1, CAP_DEPTH);
+	if (ep < 0)
+		hk_fail("mgmt: binding the capture endpoint: %s", hk_strerror((int)ep));
+	g.ep_cap = (uint32_t)ep;
 	g.self = hk_kan()->addr;
 	struct hk_addr svc = kan_addr_make(&hk_kan()->prefix, MGMT_IID);
 	char a[48];

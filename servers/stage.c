@@ -76,6 +76,46 @@ static void answer_stats(struct stage *s, struct hk_pkt *p, const uint8_t *udp)
 	                                 dport, sport, n);
 }
 
+/* Our place in a pipeline from the manifest (at start, and after PIPE_SET). */
+static int load_pipe(struct stage *s)
+{
+	struct hk_self self;
+	struct hk_proc_info pi, nx;
+	char a[48];
+	hk_self(&self);
+	if (hk_proc_info((unsigned)self.index, &pi))
+		return -1;
+	s->next = pi.pipe_next;
+	hk_addr_str(&s->addr, a, sizeof(a));
+	if (s->next >= 0 && hk_proc_info((unsigned)s->next, &nx) == 0)
+		printf("%s: worker at %s, stage of pipeline %s, next %s\n", s->name, a, pi.pipe,
+		       nx.name);
+	else
+		printf("%s: worker at %s%s%s\n", s->name, a, pi.pipe[0] ? ", last stage of pipeline " : "",
+		       pi.pipe);
+	return 0;
+}
+
+/*
+ * Management requests beyond COUNTERS: PIPE_SET from the management service
+ * says our pipeline changed. Read the manifest again before answering, so
+ * every packet after this request goes by the new order.
+ */
+static int stage_mgmt(void *ctx, const struct mgmt_req *q, const struct hk_addr *src,
+                      struct mgmt_w *w, char *detail)
+{
+	struct stage *s = ctx;
+	struct hk_addr m;
+	(void)w;
+	if (q->h.op != MGMT_OP_PIPE_SET)
+		return MGMT_E_OP;
+	if (hk_mgmt_addr(&m) || !kan_addr_eq(src, &m)) {
+		snprintf(detail, MGMT_DETAIL_MAX, "pipelines change only through the management service");
+		return MGMT_E_FORBIDDEN;
+	}
+	return load_pipe(s) ? MGMT_E_INTERNAL : MGMT_OK;
+}
+
 /* The runtime's own services, for packets to our address: 1 if it took p. */
 static int own_service(struct stage *s, struct out *o, struct hk_pkt *p,
                        const struct net_ip6_info *in)
@@ -94,7 +134,7 @@ static int own_service(struct stage *s, struct out *o, struct hk_pkt *p,
 		return 1;
 	}
 	const uint8_t *udp = in->proto == 17 ? stage_udp(ip, in) : NULL;
-	if (udp && kan_get16(udp + 2) == MGMT_INNER_PORT && hk_mgmt_serve(p, NULL, NULL)) {
+	if (udp && kan_get16(udp + 2) == MGMT_INNER_PORT && hk_mgmt_serve(p, stage_mgmt, s)) {
 		s->stats++; /* answered (sent) or freed by hk_mgmt_serve */
 		return 1;
 	}
@@ -158,24 +198,9 @@ static void publish(struct stage *s)
 static void setup(struct stage *s)
 {
 	publish(s);
-	struct hk_self self;
-	struct hk_proc_info pi;
-	hk_self(&self);
-	if (hk_proc_info((unsigned)self.index, &pi))
-		hk_fail("%s: proc_info", s->name);
-	s->next = pi.pipe_next;
 	s->addr = hk_kan()->addr;
-	char a[48];
-	hk_addr_str(&s->addr, a, sizeof(a));
-	if (s->next >= 0) {
-		struct hk_proc_info nx;
-		hk_proc_info((unsigned)s->next, &nx);
-		printf("%s: worker at %s, stage of pipeline %s, next %s\n", s->name, a, pi.pipe,
-		       nx.name);
-	} else {
-		printf("%s: worker at %s%s%s\n", s->name, a, pi.pipe[0] ? ", last stage of pipeline " : "",
-		       pi.pipe);
-	}
+	if (load_pipe(s))
+		hk_fail("%s: proc_info", s->name);
 }
 
 int stage_run(struct stage *s)

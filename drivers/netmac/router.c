@@ -706,16 +706,42 @@ static int route_del(struct router *r, const struct mgmt_route *m, char *detail)
 	return rc < 0 ? fail(detail, MGMT_E_INTERNAL, "the table refused") : MGMT_OK;
 }
 
+/*
+ * A pipeline changed (PIPE_SET, already applied to the manifest): forget the
+ * built-in pipeline routes (the /128 worker routes setup derived; a route
+ * added over one stays, as an ordinary route) and derive them again.
+ */
+static int pipes_reload(struct router *r, char *detail)
+{
+	for (unsigned i = 0; i < r->nbuiltin;) {
+		struct net_lpm_route b = r->builtin[i];
+		uint32_t v;
+		if (b.len != 128 || (b.value >> 24) != RT_VIA) {
+			i++;
+			continue;
+		}
+		if (!net_lpm_get(&r->rt, &b.prefix, 128, &v) && v == b.value)
+			net_lpm_delete(&r->rt, &b.prefix, 128, NULL);
+		r->builtin[i] = r->builtin[--r->nbuiltin];
+	}
+	r->rt_gen++;
+	return pipeline_routes(r) ? fail(detail, MGMT_E_INTERNAL, "re-deriving the pipeline routes")
+	                          : MGMT_OK;
+}
+
 int router_mgmt(void *ctx, const struct mgmt_req *q, const struct hk_addr *src, struct mgmt_w *w,
                 char *detail)
 {
 	struct router *r = ctx;
 	if (q->h.op == MGMT_OP_ROUTES)
 		return list_routes(r, w);
-	if (q->h.op != MGMT_OP_ROUTE_ADD && q->h.op != MGMT_OP_ROUTE_DEL)
+	if (q->h.op != MGMT_OP_ROUTE_ADD && q->h.op != MGMT_OP_ROUTE_DEL &&
+	    q->h.op != MGMT_OP_PIPE_SET)
 		return MGMT_E_OP;
 	if (!r->has_mgmt || !kan_addr_eq(src, &r->mgmt))
 		return fail(detail, MGMT_E_FORBIDDEN, "routes change only through the management service");
+	if (q->h.op == MGMT_OP_PIPE_SET)
+		return pipes_reload(r, detail);
 	return q->h.op == MGMT_OP_ROUTE_ADD ? route_add(r, &q->u.route, detail)
 	                                    : route_del(r, &q->u.route, detail);
 }

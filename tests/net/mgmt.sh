@@ -9,6 +9,12 @@
 #   kill/restart  of count under traffic: held, then running with a restart
 #   access      unsigned, wrongly signed, replayed and foreign-address
 #               writes are refused and counted; the table is unchanged
+#   ping        through the node: a stage, the router, the host beyond it;
+#               an unbound address is unreachable, a silent one times out
+#   pipe        set echo3 without count (count sees nothing), reordered
+#               (count first, the entry route follows), back; bad ones refused
+#   capture     of count during echoes: a pcap tshark reads, exactly the
+#               packets asked for, all between the host and echo
 #   barrage     malformed requests of every class: each answered with its
 #               error or dropped, counted; the service keeps answering
 # Usage: mgmt.sh BUILD_DIR
@@ -124,7 +130,78 @@ rc=0; K --bind fd00:6b61:6e00:ff::3 --key $KEY route add fdef::/16 drop 2>/dev/n
 	fail "refusals counted: noauth +$(($(m refused.noauth) - n0)) badauth +$(($(m refused.badauth) - b0)) replay +$(($(m refused.replay) - r0)) forbidden +$(($(m refused.forbidden) - f0))"
 [ "$(K route show)" = "$before" ] || fail "a refused write changed the table"
 K --bind fd00:6b61:6e00:ff::3 ps >/dev/null || fail "reads are open to any address on the link"
+ip -n "$NS" addr del fd00:6b61:6e00:ff::3/64 dev tap0 # later writes come from ::1 again
 echo "access: unsigned, badly signed, replayed and foreign writes refused and counted: ok"
+
+# --- ping ---------------------------------------------------------------------------------------
+for a in $echo $p::101:0 fd00:6b61:6e00:ff::1; do
+	out=$(K ping $a) || fail "ping $a: $out"
+	echo "$out" | grep -Eq "^reply from $a: rtt [0-9]+ us$" || fail "ping $a: $out"
+done
+K --json ping $echo | grep -Eq "^\{\"from\":\"$echo\",\"rtt_us\":[0-9]+\}$" || fail "ping --json"
+rc=0; out=$(K ping $p::1ff:0 2>&1) || rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "unreachable (nothing bound there" || fail "ping of an unbound address: exit $rc: $out"
+rc=0; out=$(K ping fd99::1 2>&1) || rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "unreachable (no route" || fail "ping off the routes: exit $rc: $out"
+rc=0; out=$(K ping $p::100:0 2>&1) || rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "no answer from $p::100:0" || fail "ping of init (no echo): exit $rc: $out"
+echo "ping: echo, the router and the host answer; unbound is unreachable, init times out: ok"
+
+# --- pipelines --------------------------------------------------------------------------------------
+pipes=$(K pipe show) || fail "pipe show"
+[ "$pipes" = "echo3: acl -> count -> echo" ] || fail "pipe show: $pipes"
+routes=$(K route show)
+out=$(KW pipe set echo3 acl,echo 2>&1) || fail "pipe set echo3 acl,echo: $out"
+[ "$(K pipe show)" = "echo3: acl -> echo" ] || fail "pipe show after set: $(K pipe show)"
+a0=$(ctr acl passed) c0=$(ctr count udp) e0=$(ctr echo echoed)
+out=$(echoes 100) || fail "echoes without count: $out"
+a1=$(ctr acl passed) c1=$(ctr count udp) e1=$(ctr echo echoed)
+[ $((a1 - a0)) = 100 ] && [ $((c1 - c0)) = 0 ] && [ $((e1 - e0)) = 100 ] ||
+	fail "acl,echo: acl +$((a1 - a0)) count +$((c1 - c0)) echo +$((e1 - e0)); want 100, 0, 100"
+out=$(KW pipe set echo3 count,acl,echo 2>&1) || fail "pipe set echo3 count,acl,echo: $out"
+K route show | grep -qx "$echo/128 worker count (built-in)" || fail "entry route after reorder: $(K route show)"
+out=$(echoes 100) || fail "echoes count first: $out"
+[ $(($(ctr acl passed) - a1)) = 100 ] && [ $(($(ctr count udp) - c1)) = 100 ] ||
+	fail "count,acl,echo: acl +$(($(ctr acl passed) - a1)) count +$(($(ctr count udp) - c1))"
+bad 1 pipe set echo3 acl,init
+bad 1 pipe set echo3 acl,mgmt
+bad 1 pipe set echo3 acl,nosuch
+bad 1 pipe set nosuch acl,echo
+bad 1 pipe set echo3 acl,acl
+bad 2 pipe set echo3 acl
+bad 2 pipe set echo3 a,b,c,d,e,f,g,h,i
+[ "$(K pipe show)" = "echo3: count -> acl -> echo" ] || fail "a refused change changed the pipeline: $(K pipe show)"
+out=$(KW pipe set echo3 acl,count,echo 2>&1) || fail "pipe set back: $out"
+[ "$(K pipe show)" = "$pipes" ] && [ "$(K route show)" = "$routes" ] || fail "the pipeline or routes did not come back"
+out=$(echoes 50) || fail "echoes after restoring: $out"
+echo "pipe: without count, count first, back; 7 bad changes refused: ok"
+
+# --- capture -----------------------------------------------------------------------------------------
+pcap=$(mktemp --suffix=.pcap)
+KW capture --process count --count 40 --duration-ms 20000 -w "$pcap" 2>"$pcap.err" &
+cap=$!
+PIDS+=($cap)
+for _ in $(seq 100); do kill -0 $cap 2>/dev/null || break; echoes 5 >/dev/null || true; done
+wait $cap || fail "kanctl capture: $(cat "$pcap.err")"
+cat "$pcap.err"
+grep -q "^40 packets captured" "$pcap.err" || fail "capture summary: $(cat "$pcap.err")"
+# tshark -r: its stderr only ever says it runs as root
+ts() { tshark -r "$pcap" "$@" 2>/dev/null || fail "tshark -r $pcap $* failed"; }
+flows=$(ts -T fields -e ipv6.src -e ipv6.dst -e udp.dstport | sort | uniq -c | sed 's/^ *//')
+[ "$flows" = "40 fd00:6b61:6e00:ff::1	$echo	7" ] || fail "captured flows (want 40 host -> echo:7):"$'\n'"$flows"
+KW capture --process ping --count 5 --duration-ms 300 -w "$pcap" 2>"$pcap.err" || fail "a quiet capture: $(cat "$pcap.err")"
+grep -q "^0 packets captured" "$pcap.err" && [ -z "$(ts)" ] || fail "a quiet capture: $(cat "$pcap.err")"
+KW capture --count 20 --snaplen 64 --duration-ms 20000 -w "$pcap" 2>"$pcap.err" &
+cap=$!
+PIDS+=($cap)
+for _ in $(seq 100); do kill -0 $cap 2>/dev/null || break; echoes 5 >/dev/null || true; done
+wait $cap || fail "kanctl capture --snaplen 64: $(cat "$pcap.err")"
+sizes=$(ts -T fields -e frame.cap_len -e frame.len | awk '$1 > 64 || $1 > $2 { bad++ } END { print NR, bad + 0 }')
+[ "$sizes" = "20 0" ] || fail "capture --snaplen 64 of everything: $sizes (records, records over 64 or over their length)"
+rc=0; KW capture --process nosuch -w "$pcap" 2>/dev/null || rc=$?
+[ $rc = 1 ] || fail "capture of no process: exit $rc"
+rm -f "$pcap" "$pcap.err"
+echo "capture: 40 packets of count, all host -> echo:7, read by tshark; a quiet one, a snaplen: ok"
 
 # --- malformed-request barrage -------------------------------------------------------------------
 q0=$(m requests) d0=$(m dropped)

@@ -464,6 +464,67 @@ static void test_errors(void **state)
 /* Build "proc NAME bin=b" lines etc. into a growing buffer. */
 static char text[64 * 1024];
 
+/* Expect every entry's pipe, pipe_next, pipe_first and forward (7 entries). */
+static void expect_links(const int *pipe, const int *next, const int *first, const int *fwd)
+{
+	for (unsigned k = 0; k < 7; k++) {
+		assert_int_equal(man.procs[k].pipe, pipe[k]);
+		assert_int_equal(man.procs[k].pipe_next, next[k]);
+		assert_int_equal(man.procs[k].pipe_first, first[k]);
+		assert_int_equal(man.procs[k].forward, fwd[k]);
+	}
+}
+
+/* manifest_pipe_set: reorder, shrink, grow, and every refusal changing nothing. */
+static void test_pipe_set(void **state)
+{
+	(void)state;
+	uint64_t ch = 0;
+	expect_ok("proc i bin=i supervisor\nproc mac bin=m uplink\nproc a bin=a\nproc b bin=b\n"
+	          "proc c bin=c\nproc d bin=d forward\nproc e bin=e\nproc g bin=g mgmt\n"
+	          "pipeline p1 stages=a,b,c\npipeline p2 stages=e,d\n");
+	/* p1 = c,a: b leaves (its forward goes), c forwards now, a is last */
+	assert_int_equal(manifest_pipe_set(&man, "p1", (const uint8_t[]){4, 2}, 2, &ch), 0);
+	assert_int_equal(ch, 1u << 2 | 1u << 3 | 1u << 4);
+	expect_links((const int[]){-1, -1, 0, -1, 0, 1, 1}, (const int[]){-1, -1, -1, -1, 2, -1, 5},
+	             (const int[]){-1, -1, 4, -1, 4, 6, 6}, (const int[]){0, 0, 0, 0, 1, 1, 1});
+	assert_int_equal(man.pipes[0].nstages, 2);
+	/* p2 = d,e: d keeps its explicit forward as the last stage */
+	assert_int_equal(manifest_pipe_set(&man, "p2", (const uint8_t[]){5, 6}, 2, &ch), 0);
+	assert_int_equal(ch, 1u << 5 | 1u << 6);
+	assert_int_equal(man.procs[5].forward, 1);
+	assert_int_equal(man.procs[5].pipe_next, 6);
+	assert_int_equal(man.procs[6].pipe_next, -1);
+	assert_int_equal(man.procs[6].forward, 0);
+	/* the same order again changes nothing */
+	assert_int_equal(manifest_pipe_set(&man, "p2", (const uint8_t[]){5, 6}, 2, &ch), 0);
+	assert_int_equal(ch, 0);
+	/* refusals: nothing changes */
+	static const struct {
+		const char *pipe;
+		uint8_t st[9];
+		unsigned n;
+		int rc;
+	} bad[] = {
+	    {"nope", {2, 3}, 2, -HK_ENOENT},       {"p1", {2}, 1, -HK_EINVAL},
+	    {"p1", {2, 3, 4, 2}, 4, -HK_EINVAL},   {"p1", {2, 8}, 2, -HK_EINVAL},
+	    {"p1", {2, 255}, 2, -HK_EINVAL},       {"p1", {0, 2}, 2, -HK_EPERM},
+	    {"p1", {2, 1}, 2, -HK_EPERM},          {"p1", {2, 7}, 2, -HK_EPERM},
+	    {"p1", {2, 5}, 2, -HK_EBUSY},          {"p1", {2, 3, 4, 5, 6, 7, 1, 0, 2}, 9, -HK_EINVAL},
+	};
+	struct man_proc before[8];
+	memcpy(before, man.procs, sizeof(before));
+	struct man_pipe pb = man.pipes[0];
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ch = 12345;
+		int rc = manifest_pipe_set(&man, bad[i].pipe, bad[i].st, bad[i].n, &ch);
+		if (rc != bad[i].rc)
+			fail_msg("case %u: rc %d, want %d", i, rc, bad[i].rc);
+		assert_memory_equal(before, man.procs, sizeof(before));
+		assert_memory_equal(&pb, &man.pipes[0], sizeof(pb));
+	}
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -756,6 +817,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full), cmocka_unit_test(test_pipeline),
+	    cmocka_unit_test(test_pipe_set),
 	    cmocka_unit_test(test_kan_keys),    cmocka_unit_test(test_minimal_defaults),
 	    cmocka_unit_test(test_lexical), cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),  cmocka_unit_test(test_check),

@@ -284,6 +284,132 @@ int cmd_kill(struct kanctl *k, int argc, char **argv)
 	return rc;
 }
 
+/* --- pipe ------------------------------------------------------------------------------------- */
+
+static const char *const pipe_use = "pipe show | pipe set PIPELINE STAGE,STAGE[,...]";
+
+/* The position in p[0..n) of the record with manifest index idx, or -1. */
+static int by_index(const struct mgmt_proc *p, unsigned n, int idx)
+{
+	for (unsigned i = 0; idx >= 0 && i < n; i++)
+		if (p[i].index == idx)
+			return (int)i;
+	return -1;
+}
+
+/* A stage of pipeline `name` not printed yet. */
+static int member(const struct mgmt_proc *p, const unsigned char *done, int i, const char *name)
+{
+	return i >= 0 && !done[i] && !strcmp(p[i].pipe, name);
+}
+
+/* The first unprinted stage of `name` no other unprinted stage of it points to, or -1. */
+static int pipe_head(const struct mgmt_proc *p, unsigned n, const unsigned char *done,
+                     const char *name)
+{
+	for (unsigned j = 0; j < n; j++) {
+		int pointed = 0;
+		if (!member(p, done, (int)j, name))
+			continue;
+		for (unsigned m = 0; m < n && !pointed; m++)
+			pointed = m != j && member(p, done, (int)m, name) &&
+			          by_index(p, n, p[m].pipe_next) == (int)j;
+		if (!pointed)
+			return (int)j;
+	}
+	return -1;
+}
+
+static int pipe_show(struct kanctl *k)
+{
+	struct mgmt_proc *p;
+	unsigned n, shown = 0;
+	int rc = kc_procs(k, &p, &n);
+	if (rc)
+		return rc;
+	unsigned char *done = calloc(n ? n : 1, 1);
+	if (!done) {
+		free(p);
+		return fprintf(stderr, "kanctl: out of memory\n"), KX_SYSTEM;
+	}
+	printf(k->json ? "{\"pipelines\":[" : "");
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = p[i].pipe;
+		/* Normally one chain per pipeline; anything else is printed as found, and said. */
+		for (unsigned chains = 0; name[0] && member(p, done, (int)i, name); chains++) {
+			int j = pipe_head(p, n, done, name);
+			if (j < 0 || chains)
+				fprintf(stderr, "kanctl: pipeline %s is not one chain of stages%s\n", name,
+				        j < 0 ? " (a cycle)" : "");
+			if (j < 0)
+				j = (int)i;
+			if (k->json)
+				printf("%s{\"name\":\"%s\",\"stages\":[", shown ? "," : "", name);
+			else
+				printf("%s:", name);
+			for (unsigned s = 0; member(p, done, j, name); s++) {
+				done[j] = 1;
+				if (k->json)
+					printf("%s\"%s\"", s ? "," : "", p[j].name);
+				else
+					printf("%s%s", s ? " -> " : " ", p[j].name);
+				j = by_index(p, n, p[j].pipe_next);
+			}
+			printf(k->json ? "]}" : "\n");
+			shown++;
+		}
+	}
+	printf(k->json ? "]}\n" : "");
+	free(done);
+	free(p);
+	return KX_OK;
+}
+
+static int pipe_set(struct kanctl *k, const char *name, const char *list)
+{
+	struct mgmt_req q = {.h.op = MGMT_OP_PIPE_SET};
+	const char *why = kc_name_bad(name, strlen(name));
+	if (why) {
+		fprintf(stderr, "kanctl pipe: pipeline name '%s' %s\n", name, why);
+		return usage("pipe", pipe_use);
+	}
+	snprintf(q.u.pipe.pipe, sizeof(q.u.pipe.pipe), "%s", name);
+	for (const char *s = list;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		if (q.u.pipe.n == MGMT_STAGES_MAX) {
+			fprintf(stderr, "kanctl pipe: a pipeline has at most %u stages\n", MGMT_STAGES_MAX);
+			return usage("pipe", pipe_use);
+		}
+		if ((why = kc_name_bad(s, len))) {
+			fprintf(stderr, "kanctl pipe: stage %u '%.*s' %s\n", q.u.pipe.n + 1, (int)len, s, why);
+			return usage("pipe", pipe_use);
+		}
+		memcpy(q.u.pipe.stage[q.u.pipe.n++], s, len);
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	if (q.u.pipe.n < 2) {
+		fprintf(stderr, "kanctl pipe: a pipeline has 2..%u stages, not %u (STAGE,STAGE,...)\n",
+		        MGMT_STAGES_MAX, q.u.pipe.n);
+		return usage("pipe", pipe_use);
+	}
+	int rc = kc_ask(k, &q);
+	if (!rc)
+		printf(k->json ? "{\"ok\":true}\n" : "ok\n");
+	return rc;
+}
+
+int cmd_pipe(struct kanctl *k, int argc, char **argv)
+{
+	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "show")))
+		return pipe_show(k);
+	if (argc == 4 && !strcmp(argv[1], "set"))
+		return pipe_set(k, argv[2], argv[3]);
+	return usage("pipe", pipe_use);
+}
+
 /* --- ping ------------------------------------------------------------------------------------- */
 
 int cmd_ping(struct kanctl *k, int argc, char **argv)
@@ -298,16 +424,14 @@ int cmd_ping(struct kanctl *k, int argc, char **argv)
 	if (rc)
 		return rc;
 	mgmt_r_init(&r, k->body, k->len);
-	uint32_t rtt = mgmt_get32(&r);
-	struct hk_addr from;
-	mgmt_get(&r, from.b, 16);
-	if (!mgmt_r_done(&r))
+	struct mgmt_ping_resp pr;
+	if (mgmt_ping_resp_get(&r, &pr) || !mgmt_r_done(&r))
 		return fprintf(stderr, "kanctl: a malformed ping answer\n"), KX_SYSTEM;
-	kc_addr_str(&from, a, sizeof(a));
+	kc_addr_str(&pr.from, a, sizeof(a));
 	if (k->json)
-		printf("{\"from\":\"%s\",\"rtt_us\":%u}\n", a, rtt);
+		printf("{\"from\":\"%s\",\"rtt_us\":%u}\n", a, pr.rtt_us);
 	else
-		printf("reply from %s: rtt %u us\n", a, rtt);
+		printf("reply from %s: rtt %u us\n", a, pr.rtt_us);
 	return KX_OK;
 }
 

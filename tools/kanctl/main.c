@@ -16,23 +16,44 @@ struct command {
 	const char *name;
 	int (*fn)(struct kanctl *, int, char **);
 	const char *usage, *help;
+	const char *more; /* for COMMAND --help only, or NULL */
 };
 
 static const struct command commands[] = {
-    {"info", cmd_info, "info", "the node: prefix, processes, whether writes are on, epoch"},
+    {"info", cmd_info, "info", "the node: prefix, processes, whether writes are on, epoch", NULL},
     {"ps", cmd_ps, "ps",
      "every manifest process: pid, state, cores, restarts, last exit or fault, pages, "
-     "addresses"},
+     "addresses", NULL},
     {"counters", cmd_counters, "counters [PROCESS] [--watch [--count N] [--interval-ms MS]]",
-     "named counters of the node and of every process (or one); --watch repeats"},
+     "named counters of the node and of every process (or one); --watch repeats", NULL},
     {"route", cmd_route,
      "route show | route add PREFIX/LEN (worker NAME | via ADDR | drop | kan) | route del "
      "PREFIX/LEN",
-     "the router's table; add and del change it (authenticated)"},
-    {"ping", cmd_ping, "ping ADDR", "the service pings a KAN address and reports the round trip"},
-    {"kill", cmd_kill, "kill PROCESS", "end a process and keep it stopped (authenticated)"},
-    {"restart", cmd_kill, "restart PROCESS", "end a process and start it again (authenticated)"},
-    {"topo", cmd_topo, "topo", "processes, pipelines and routes as a Graphviz dot graph"},
+     "the router's table; add and del change it (authenticated)", NULL},
+    {"ping", cmd_ping, "ping ADDR", "the service pings a KAN address and reports the round trip",
+     NULL},
+    {"kill", cmd_kill, "kill PROCESS", "end a process and keep it stopped (authenticated)", NULL},
+    {"restart", cmd_kill, "restart PROCESS", "end a process and start it again (authenticated)",
+     NULL},
+    {"pipe", cmd_pipe, "pipe show | pipe set PIPELINE STAGE,STAGE[,...]",
+     "pipelines and their stage order; set changes it (authenticated)",
+     "  show (the default) prints each pipeline as NAME: first -> ... -> last\n"
+     "  (--json: {\"pipelines\":[{\"name\":...,\"stages\":[...]}]}).\n"
+     "  set gives pipeline PIPELINE the stages in this order: 2..8 process names,\n"
+     "  comma-separated, each 1..24 of [A-Za-z0-9_.-].\n"},
+    {"capture", cmd_capture,
+     "capture [--process P] [--count N] [--duration-ms MS] [--snaplen N] -w FILE",
+     "mirror KAN traffic into a pcap file (authenticated)",
+     "  -w FILE           the pcap file (LINKTYPE_IPV6, timestamps of the node's clock);\n"
+     "                    - for the standard output\n"
+     "  --process P       only P's traffic (default: all)\n"
+     "  --count N         stop after N packets (1..100000, default 1000)\n"
+     "  --duration-ms MS  stop after MS ms (1..60000, default 10000)\n"
+     "  --snaplen N       keep the first N bytes of each packet (64..4096, default 4096)\n"
+     "  A summary goes to stderr (--json: to stdout, or stderr with -w -). A packet with a\n"
+     "  fragment lost on the way is left out and counted. No end from the node within MS\n"
+     "  plus --timeout-ms: exit 3, the packets so far kept.\n"},
+    {"topo", cmd_topo, "topo", "processes, pipelines and routes as a Graphviz dot graph", NULL},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -59,7 +80,7 @@ static void help(FILE *f)
 
 static int command_help(const struct command *c)
 {
-	printf("usage: kanctl [OPTIONS] %s\n  %s\n", c->usage, c->help);
+	printf("usage: kanctl [OPTIONS] %s\n  %s\n%s", c->usage, c->help, c->more ? c->more : "");
 	return KX_OK;
 }
 

@@ -33,6 +33,11 @@
 #define KAN_CTL_SPAWN_REQ     KAN_CTL_NAME
 #define KAN_CTL_SPAWN_RESP    4u /* u32 pid */
 #define KAN_CTL_KILL_REQ      4u /* u32 pid */
+#define KAN_CTL_CAPTURE_REQ   12u /* u32 ep, u32 pid, u16 snaplen, u16 pad */
+#define KAN_CTL_CAPTURE_RESP  8u  /* u32 copied, u32 dropped */
+#define KAN_CTL_PIPE_NAME     24u /* a pipeline name field, NUL-padded (manifest names) */
+#define KAN_CTL_PIPE_REQ      (KAN_CTL_PIPE_NAME + 4u + KAN_CTL_PIPE_STAGES)
+#define KAN_CTL_PIPE_STAGES   8u  /* u8 n, u8 pad[3], then 8 entry indices (0xff past n) */
 
 /* PROCS response flags */
 #define KAN_CTL_MORE 1u /* more entries follow: ask again with next_cursor */
@@ -51,7 +56,9 @@ enum kan_ctl_op {
 	KAN_CTL_PROCS = 2,    /* bound addresses and their processes, paged */
 	KAN_CTL_SPAWN = 3,    /* start a manifest entry (supervisor only) */
 	KAN_CTL_KILL = 4,     /* end a process (supervisor only) */
-	KAN_CTL_OP_MAX = KAN_CTL_KILL
+	KAN_CTL_CAPTURE = 5,  /* mirror KAN traffic to an endpoint (the mgmt entry only) */
+	KAN_CTL_PIPE = 6,     /* set a pipeline's stages (the mgmt entry only) */
+	KAN_CTL_OP_MAX = KAN_CTL_PIPE
 };
 
 /* What is wrong with a request or response; KAN_CTL_OK is 0. */
@@ -64,6 +71,7 @@ enum kan_ctl_err {
 	KAN_CTL_ERESERVED, /* reserved bits not 0: request status, pads, flags, name padding */
 	KAN_CTL_EKIND,     /* COUNTERS kind is not HK_STAT_ENDPOINT/PROCESS/NODE */
 	KAN_CTL_ENAME,     /* SPAWN name empty or a byte outside [A-Za-z0-9_.-] */
+	KAN_CTL_ERANGE,    /* a value out of its range: capture snaplen, pipeline stage count */
 	KAN_CTL_ERR_COUNT
 };
 
@@ -85,8 +93,42 @@ struct kan_ctl_req {
 		struct {
 			uint32_t pid;
 		} kill;
+		struct {
+			uint32_t ep;      /* the requester's endpoint the copies go to, or KAN_CAP_STOP */
+			uint32_t pid;     /* only this process's traffic; 0 for all */
+			uint16_t snaplen; /* KAN_CAP_SNAP_MIN..KAN_CAP_SNAP_MAX bytes of each packet */
+		} capture;
+		struct {
+			char name[KAN_CTL_PIPE_NAME + 1]; /* the pipeline, NUL-terminated */
+			uint8_t n;                         /* 2..KAN_CTL_PIPE_STAGES */
+			uint8_t stage[KAN_CTL_PIPE_STAGES]; /* manifest entries, in traffic order */
+		} pipe;
 	};
 };
+
+/*
+ * Capture (KAN_CTL_CAPTURE): while one runs, the kernel copies every packet
+ * put on the KAN (by a process or by the kernel) that the capturing process
+ * neither sent nor receives, and that pid (if not 0) sent or receives, into
+ * a UDP packet from the kernel's address, port KAN_CAP_PORT, to the capture
+ * endpoint: a KAN_CAP_HDR record header, then the packet's first bytes.
+ * A copy that finds no free page or a full ring is dropped and counted.
+ */
+#define KAN_CAP_STOP     0xffffffffu
+#define KAN_CAP_PORT     3u
+#define KAN_CAP_HDR      24u /* u32 seq, u32 orig_len, u64 time_us, u32 from pid, u32 to pid */
+#define KAN_CAP_SNAP_MIN 64u
+#define KAN_CAP_SNAP_MAX (HK_PKT_SIZE - HK_PKT_HEADROOM - 48u - KAN_CAP_HDR)
+
+struct kan_cap_rec {
+	uint32_t seq;      /* copies made since the capture started, from 0: a gap is a drop */
+	uint32_t orig_len; /* the packet's length; the copy holds min(orig_len, snaplen) */
+	uint64_t time_us;
+	uint32_t from, to; /* sender's and receiver's pid; 0 for the kernel or nobody */
+};
+void kan_cap_rec_put(uint8_t *p, const struct kan_cap_rec *r);
+/* The record at p[0..len): 0, or -1 if len < KAN_CAP_HDR. */
+int kan_cap_rec_get(const uint8_t *p, size_t len, struct kan_cap_rec *r);
 
 /*
  * Decode the UDP payload p[0..len) as a request. On KAN_CTL_OK *out holds
@@ -139,6 +181,10 @@ unsigned kan_ctl_node_flatten(const struct hk_kan_node *nd, uint64_t *vals);
 /* SPAWN response (status 0, the new pid): 12 or 0. KILL response: 8 or 0. */
 size_t kan_ctl_resp_spawn(uint8_t *buf, size_t cap, const struct kan_ctl_req *req, uint32_t pid);
 size_t kan_ctl_resp_kill(uint8_t *buf, size_t cap, const struct kan_ctl_req *req);
+/* CAPTURE response: 16 or 0. PIPE response (no body): 8 or 0. */
+size_t kan_ctl_resp_capture(uint8_t *buf, size_t cap, const struct kan_ctl_req *req,
+                            uint32_t copied, uint32_t dropped);
+size_t kan_ctl_resp_pipe(uint8_t *buf, size_t cap, const struct kan_ctl_req *req);
 
 /*
  * A PROCS response built an entry at a time. A cursor is the kernel's
@@ -195,6 +241,9 @@ struct kan_ctl_resp {
 		struct {
 			uint32_t pid;
 		} spawn;
+		struct {
+			uint32_t copied, dropped; /* of the capture this request ended, else 0 */
+		} capture;
 	};
 };
 

@@ -83,7 +83,8 @@ struct man_proc {
 	unsigned kan_quota; /* resolved: never 0 after parsing */
 	unsigned kan_eps;
 	int uplink;
-	int forward;    /* may send from off-prefix sources */
+	int forward;    /* may send from off-prefix sources (the key, or a stage but the last) */
+	int forward_key; /* the manifest gave the key forward */
 	int mgmt;       /* the management service: may bind <prefix>::2 (HK_KAN_BIND_MGMT) */
 	int pipe;       /* pipeline it is a stage of, or -1 */
 	int pipe_next;  /* the next stage's entry, or -1 (last stage, or none) */
@@ -115,6 +116,18 @@ struct manifest {
  * that another process also lists in cores=, and that exactly one process is
  * a supervisor. 0 or -HK_EBADMAN / -HK_ETOOMANY with a reason in err.
  */
+/*
+ * Make pipeline `name` pass entries st[0..n) in that order (the management
+ * service's PIPE_SET): the old stages leave it, the new ones get pipe,
+ * pipe_next, pipe_first and forward as the parser would have set them.
+ * 0 with a bit per changed entry in *changed; -HK_ENOENT (no such
+ * pipeline), -HK_EINVAL (n not 2..8, an entry out of range or twice),
+ * -HK_EPERM (the supervisor, the uplink or the mgmt entry), -HK_EBUSY (a
+ * stage of another pipeline). On an error nothing changed.
+ */
+int manifest_pipe_set(struct manifest *m, const char *name, const uint8_t *st, unsigned n,
+                      uint64_t *changed);
+
 int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen);
 
 /*

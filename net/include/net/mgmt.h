@@ -334,5 +334,44 @@ struct mgmt_ping_resp {
 	struct hk_addr from; /* who answered */
 };
 #define MGMT_PING_RESP_LEN 20u
+void mgmt_ping_resp_put(struct mgmt_w *w, const struct mgmt_ping_resp *p);
+int mgmt_ping_resp_get(struct mgmt_r *r, struct mgmt_ping_resp *p); /* 0, or -1 (r->err) */
+
+/*
+ * The CAPTURE answer is a stream, not one body: after the request is
+ * accepted, every message is a complete one-part answer (status ok, the
+ * request's id) whose body is one stream item. Items are numbered from 0
+ * in seq, so a reader sees a lost message. A captured packet is carried in
+ * fragments of at most MGMT_CAP_DATA_MAX bytes, in order; the END item is
+ * the last. Common head: u8 kind, u8 0, u16 0, u32 seq.
+ *   FRAG: u32 pkt (from 0), u32 orig_len, u64 time_us (the node's clock),
+ *         u16 off, u16 caplen (the packet's captured bytes), then data to
+ *         the end of the body (1..MGMT_CAP_DATA_MAX bytes, off + len <= caplen,
+ *         caplen <= orig_len).
+ *   END:  u32 packets (in the stream), u32 dropped (copies the node could not
+ *         make or queue), u32 lost (messages it could not send), u8 reason
+ *         (MGMT_CAP_COUNT, MGMT_CAP_TIME), 3 bytes 0.
+ */
+enum { MGMT_CAP_FRAG = 1, MGMT_CAP_END = 2 };
+enum { MGMT_CAP_COUNT = 0, MGMT_CAP_TIME = 1 };
+#define MGMT_CAP_FRAG_HEAD 28u
+#define MGMT_CAP_END_LEN   24u
+#define MGMT_CAP_DATA_MAX  (MGMT_PART_MAX - MGMT_CAP_FRAG_HEAD)
+#define MGMT_CAP_SNAP_MAX  4096u
+struct mgmt_cap {
+	uint8_t kind;
+	uint32_t seq;
+	/* FRAG */
+	uint32_t pkt, orig_len;
+	uint64_t time_us;
+	uint16_t off, caplen, len;
+	const uint8_t *data; /* len bytes (into the message for mgmt_cap_get) */
+	/* END */
+	uint32_t packets, dropped, lost;
+	uint8_t reason;
+};
+void mgmt_cap_put(struct mgmt_w *w, const struct mgmt_cap *c);
+/* Decode one item from body[0..n): 0, or -1 when malformed or out of range. */
+int mgmt_cap_get(const uint8_t *body, size_t n, struct mgmt_cap *c);
 
 #endif

@@ -397,7 +397,25 @@ static int user(void)
 	      "own endpoint counters by packet: out %llu in %llu", (unsigned long long)c.pkts_out,
 	      (unsigned long long)c.pkts_in);
 	release(p);
-	printf("kanctl: user: spawn and kill refused (EPERM), counters readable\n");
+	/* capture and pipeline changes are the management service's: refused, and
+	 * a malformed body is refused before that */
+	rq = (struct kan_ctl_req){.op = KAN_CTL_CAPTURE, .capture = {hk_kan()->ep, 0, 128}};
+	CHECK(status_of(rq) == HK_EPERM, "capture by a process without the mgmt key");
+	rq = (struct kan_ctl_req){.op = KAN_CTL_CAPTURE, .capture = {KAN_CAP_STOP, 0, 0}};
+	CHECK(status_of(rq) == HK_EPERM, "capture stop by a process without the mgmt key");
+	rq = (struct kan_ctl_req){.op = KAN_CTL_PIPE, .pipe = {"p", 2, {0, 1}}};
+	CHECK(status_of(rq) == HK_EPERM, "pipeline change by a process without the mgmt key");
+	uint8_t b[8 + KAN_CTL_CAPTURE_REQ] = {KAN_CTL_VERSION, KAN_CTL_CAPTURE, 0, 0, 0, 0, 0, 9};
+	b[16] = 0xff, b[17] = 0xff; /* snaplen 65535 */
+	CHECK(ask_raw(b, sizeof(b), &r, &p) && r.status == HK_EINVAL, "capture snaplen 65535: %u",
+	      r.status);
+	release(p);
+	uint8_t c2[8 + KAN_CTL_PIPE_REQ] = {KAN_CTL_VERSION, KAN_CTL_PIPE, 0, 0, 0, 0, 0, 10, 'p'};
+	c2[8 + KAN_CTL_PIPE_NAME] = 9; /* 9 stages */
+	CHECK(ask_raw(c2, sizeof(c2), &r, &p) && r.status == HK_EINVAL, "pipeline of 9: %u", r.status);
+	release(p);
+	printf("kanctl: user: spawn, kill, capture and pipeline changes refused (EPERM), malformed "
+	       "ones EINVAL, counters readable\n");
 	return 0;
 }
 
