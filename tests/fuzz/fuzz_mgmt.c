@@ -13,7 +13,14 @@
  *    mgmt_reasm over an exact-size heap buffer: a complete body must be the
  *    accepted parts in order, and nothing completes twice;
  *  - as response bodies (info, process records, route records, counter
- *    groups): every record read re-encodes to the bytes it was read from.
+ *    groups): every record read re-encodes to the bytes it was read from;
+ *  - as a capture stream item (mgmt_cap_get), both the whole input and the
+ *    body of the input read as a message: taken exactly when a reference
+ *    reading of the rules in <net/mgmt.h> says so, a fragment's data the
+ *    rest of the input with off + len <= caplen <= orig_len, caplen <=
+ *    MGMT_CAP_SNAP_MAX, and every item re-encodes to its bytes;
+ *  - as a ping answer (mgmt_ping_resp_get): taken exactly when 20 bytes are
+ *    there, and re-encodes to them.
  * A violated property is __builtin_trap(); ASan and UBSan report the rest.
  *
  * With MGMT_FUZZ_SEEDS=<dir> in the environment, LLVMFuzzerInitialize
@@ -43,6 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static const uint8_t key[32] = "hekate-mgmt-fuzz-key-0123456789";
 
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) << 16 | rd16(p + 2); }
 
 /* ---- as a request ------------------------------------------------------------------- */
 
@@ -272,12 +280,84 @@ static void as_bodies(const uint8_t *data, size_t size)
 	CHECK(r.at <= r.len);
 }
 
+/* ---- as a capture stream item and a ping answer ---------------------------------------- */
+
+/* The item p[0..n) is one <net/mgmt.h> allows, read from the bytes directly. */
+static int ref_cap_ok(const uint8_t *p, size_t n)
+{
+	if (n < 8 || p[1] || p[2] || p[3])
+		return 0;
+	if (p[0] == MGMT_CAP_END)
+		return n == MGMT_CAP_END_LEN && p[20] <= MGMT_CAP_TIME && !p[21] && !p[22] &&
+		       !p[23];
+	if (p[0] != MGMT_CAP_FRAG || n <= MGMT_CAP_FRAG_HEAD ||
+	    n - MGMT_CAP_FRAG_HEAD > MGMT_CAP_DATA_MAX)
+		return 0;
+	size_t len = n - MGMT_CAP_FRAG_HEAD, off = rd16(p + 24), caplen = rd16(p + 26);
+	return caplen <= MGMT_CAP_SNAP_MAX && caplen <= rd32(p + 12) && off + len <= caplen;
+}
+
+static void as_cap(const uint8_t *body, size_t n)
+{
+	static uint8_t out[MGMT_PART_MAX + 64];
+	struct mgmt_cap c;
+	struct mgmt_w w;
+	int rc = mgmt_cap_get(body, n, &c);
+	CHECK(rc == 0 || rc == -1);
+	CHECK((rc == 0) == ref_cap_ok(body, n));
+	if (rc)
+		return;
+	if (c.kind == MGMT_CAP_FRAG) {
+		CHECK(c.len >= 1 && c.len <= MGMT_CAP_DATA_MAX && c.len == n - MGMT_CAP_FRAG_HEAD);
+		CHECK(c.data == body + MGMT_CAP_FRAG_HEAD); /* within the input, to its end */
+		CHECK((uint32_t)c.off + c.len <= c.caplen && c.caplen <= c.orig_len);
+		CHECK(c.caplen <= MGMT_CAP_SNAP_MAX);
+	} else {
+		CHECK(c.kind == MGMT_CAP_END && n == MGMT_CAP_END_LEN);
+		CHECK(c.reason <= MGMT_CAP_TIME && !c.data && !c.len);
+	}
+	mgmt_w_init(&w, out, sizeof(out));
+	mgmt_cap_put(&w, &c);
+	same_bytes(&w, body, n);
+}
+
+/* The input as a capture item, and the body of the input as a message. */
+static void as_cap_stream(const uint8_t *data, size_t size)
+{
+	struct mgmt_hdr h;
+	const uint8_t *body;
+	as_cap(data, size);
+	if (mgmt_msg_decode(data, size, &h, &body) != MGMT_OK || (h.flags & MGMT_F_AUTH))
+		return;
+	CHECK(body == data + MGMT_HDR && MGMT_HDR + (size_t)h.body_len == size);
+	as_cap(body, h.body_len);
+}
+
+static void as_ping(const uint8_t *data, size_t size)
+{
+	uint8_t out[MGMT_PING_RESP_LEN];
+	struct mgmt_ping_resp p;
+	struct mgmt_r r;
+	struct mgmt_w w;
+	mgmt_r_init(&r, data, size);
+	int rc = mgmt_ping_resp_get(&r, &p);
+	CHECK((rc == 0) == (size >= MGMT_PING_RESP_LEN));
+	CHECK(rc == 0 ? !r.err && r.at == MGMT_PING_RESP_LEN : r.err && r.at <= r.len);
+	if (rc)
+		return;
+	mgmt_w_init(&w, out, sizeof(out));
+	mgmt_ping_resp_put(&w, &p);
+	same_bytes(&w, data, MGMT_PING_RESP_LEN);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	as_request(data, size);
 	as_part(data, size);
 	as_parts(data, size);
 	as_bodies(data, size);
+	as_cap_stream(data, size);
+	as_ping(data, size);
 	return 0;
 }
 
@@ -386,6 +466,53 @@ static void write_seeds(const char *dir)
 	mgmt_ctr_put(&w, "rx", 1);
 	mgmt_ctr_put(&w, "tx.drops", 2);
 	seed(dir, "counters-body", body, w.len);
+
+	/* the capture stream: items at the ends of their ranges, alone and in a message */
+	static uint8_t pkt[MGMT_CAP_DATA_MAX];
+	for (size_t i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)i;
+	struct mgmt_cap c = {.kind = MGMT_CAP_FRAG,
+	                     .seq = 5,
+	                     .pkt = 2,
+	                     .orig_len = MGMT_CAP_SNAP_MAX,
+	                     .time_us = EPOCH,
+	                     .off = 0,
+	                     .caplen = MGMT_CAP_SNAP_MAX,
+	                     .len = MGMT_CAP_DATA_MAX,
+	                     .data = pkt};
+	mgmt_w_init(&w, body, sizeof(body));
+	mgmt_cap_put(&w, &c);
+	seed(dir, "cap-frag-max", body, w.len);
+	body[w.len] = 0; /* one data byte too many: refused, whatever the offsets say */
+	seed(dir, "cap-frag-over", body, w.len + 1);
+	h = (struct mgmt_hdr){MGMT_VERSION, MGMT_OP_CAPTURE, MGMT_OK, 9, 0, 1, 0, 0};
+	n = mgmt_msg_encode(in, sizeof(in), &h, body, w.len);
+	seed(dir, "cap-frag-msg", in, n);
+	c = (struct mgmt_cap){.kind = MGMT_CAP_FRAG,
+	                      .seq = 6,
+	                      .pkt = 3,
+	                      .orig_len = 100,
+	                      .off = 90,
+	                      .caplen = 100,
+	                      .len = 10,
+	                      .data = pkt};
+	mgmt_w_init(&w, body, sizeof(body));
+	mgmt_cap_put(&w, &c);
+	seed(dir, "cap-frag-end", body, w.len);
+	c = (struct mgmt_cap){.kind = MGMT_CAP_END,
+	                      .seq = 7,
+	                      .packets = 3,
+	                      .dropped = 1,
+	                      .lost = 2,
+	                      .reason = MGMT_CAP_TIME};
+	mgmt_w_init(&w, body, sizeof(body));
+	mgmt_cap_put(&w, &c);
+	seed(dir, "cap-end", body, w.len);
+	n = mgmt_msg_encode(in, sizeof(in), &h, body, w.len);
+	seed(dir, "cap-end-msg", in, n);
+	mgmt_w_init(&w, body, sizeof(body));
+	mgmt_ping_resp_put(&w, &(struct mgmt_ping_resp){.rtt_us = 1234});
+	seed(dir, "ping-resp", body, w.len);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -33,17 +33,22 @@ static const char name_chars[] =
 
 static size_t ref_req_body(uint8_t op)
 {
-	static const size_t len[] = {0, 8, 4, 16, 4};
-	return op >= 1 && op <= 4 ? len[op] : 0;
+	/* COUNTERS, PROCS, SPAWN, KILL, CAPTURE, PIPE (24 + 1 + 3 + 8) */
+	static const size_t len[] = {0, 8, 4, 16, 4, 12, 36};
+	return op >= 1 && op <= 6 ? len[op] : 0;
 }
 
-/* The class of the 16-byte name field f: 0 ok, else the error. */
-static int ref_name_class(const uint8_t *f)
+/* The largest snaplen: a page, less the headroom, the IPv6 and UDP headers
+ * and the record header. */
+#define REF_SNAP_MAX (4096u - 128u - 40u - 8u - 24u)
+
+/* The class of the NUL-padded name field f[0..w): 0 ok, else the error. */
+static int ref_name_class_w(const uint8_t *f, size_t w)
 {
 	size_t z = 0;
-	while (z < 16 && f[z] != 0)
+	while (z < w && f[z] != 0)
 		z++;
-	for (size_t i = z; i < 16; i++)
+	for (size_t i = z; i < w; i++)
 		if (f[i] != 0)
 			return KAN_CTL_ERESERVED;
 	if (z == 0)
@@ -51,6 +56,37 @@ static int ref_name_class(const uint8_t *f)
 	for (size_t i = 0; i < z; i++)
 		if (!strchr(name_chars, f[i]))
 			return KAN_CTL_ENAME;
+	return KAN_CTL_OK;
+}
+
+static int ref_name_class(const uint8_t *f) { return ref_name_class_w(f, 16); }
+
+/* CAPTURE body b[0..12): the pad is reserved; snaplen is judged unless STOP. */
+static int ref_capture_class(const uint8_t *b)
+{
+	if (b[10] || b[11])
+		return KAN_CTL_ERESERVED;
+	unsigned snap = rd16(b + 8);
+	if (rd32(b) != 0xffffffffu && (snap < 64 || snap > REF_SNAP_MAX))
+		return KAN_CTL_ERANGE;
+	return KAN_CTL_OK;
+}
+
+/* PIPE body b[0..36): every reserved byte (pad, entries at n and past,
+ * name padding) before the name, the name before the count's range. */
+static int ref_pipe_class(const uint8_t *b)
+{
+	const uint8_t *t = b + 24;
+	if (t[1] || t[2] || t[3])
+		return KAN_CTL_ERESERVED;
+	for (unsigned i = t[0]; i < 8; i++)
+		if (t[4 + i] != 0xff)
+			return KAN_CTL_ERESERVED;
+	int c = ref_name_class_w(b, 24);
+	if (c != KAN_CTL_OK)
+		return c;
+	if (t[0] < 2 || t[0] > 8)
+		return KAN_CTL_ERANGE;
 	return KAN_CTL_OK;
 }
 
@@ -74,6 +110,10 @@ static int ref_req_class(const uint8_t *p, size_t len)
 		return KAN_CTL_EKIND;
 	if (p[1] == 3)
 		return ref_name_class(b);
+	if (p[1] == 5)
+		return ref_capture_class(b);
+	if (p[1] == 6)
+		return ref_pipe_class(b);
 	return KAN_CTL_OK;
 }
 
@@ -99,7 +139,9 @@ static int ref_resp_class(const uint8_t *p, size_t len)
 			return KAN_CTL_ERESERVED;
 		return KAN_CTL_OK;
 	case 3: return blen == 4 ? KAN_CTL_OK : KAN_CTL_ELENGTH;
-	case 4: return blen == 0 ? KAN_CTL_OK : KAN_CTL_ELENGTH;
+	case 4:
+	case 6: return blen == 0 ? KAN_CTL_OK : KAN_CTL_ELENGTH;
+	case 5: return blen == 8 ? KAN_CTL_OK : KAN_CTL_ELENGTH;
 	default: return KAN_CTL_EOP;
 	}
 }
@@ -140,6 +182,62 @@ static struct kan_ctl_req req_spawn(uint32_t id, const char *name)
 	return r;
 }
 
+static struct kan_ctl_req req_capture(uint32_t id, uint32_t ep, uint32_t pid, uint16_t snaplen)
+{
+	struct kan_ctl_req r;
+	memset(&r, 0, sizeof(r));
+	r.op = KAN_CTL_CAPTURE;
+	r.id = id;
+	r.capture.ep = ep;
+	r.capture.pid = pid;
+	r.capture.snaplen = snaplen;
+	return r;
+}
+
+/* A PIPE request for pipeline `name` (up to 25 bytes copied) with stages
+ * st[0..n) (n capped at 8 for the copy; the count is n itself). */
+static struct kan_ctl_req req_pipe(uint32_t id, const char *name, unsigned n, const uint8_t *st)
+{
+	struct kan_ctl_req r;
+	memset(&r, 0, sizeof(r));
+	r.op = KAN_CTL_PIPE;
+	r.id = id;
+	memcpy(r.pipe.name, name, strlen(name) < 25 ? strlen(name) : 25);
+	r.pipe.n = (uint8_t)n;
+	for (unsigned i = 0; i < n && i < 8; i++)
+		r.pipe.stage[i] = st[i];
+	return r;
+}
+
+static const uint8_t stages8[8] = {3, 0, 7, 0xff, 1, 0xfe, 2, 4}; /* any byte below n */
+
+/* d says what r said: the fields of r's op (PIPE: the stages below n). */
+static void req_same(const struct kan_ctl_req *d, const struct kan_ctl_req *r)
+{
+	assert_int_equal(d->op, r->op);
+	assert_int_equal(d->id, r->id);
+	switch (r->op) {
+	case KAN_CTL_COUNTERS:
+		assert_int_equal(d->counters.kind, r->counters.kind);
+		assert_int_equal(d->counters.id, r->counters.id);
+		break;
+	case KAN_CTL_PROCS: assert_int_equal(d->procs.cursor, r->procs.cursor); break;
+	case KAN_CTL_SPAWN: assert_string_equal(d->spawn.name, r->spawn.name); break;
+	case KAN_CTL_KILL: assert_int_equal(d->kill.pid, r->kill.pid); break;
+	case KAN_CTL_CAPTURE:
+		assert_int_equal(d->capture.ep, r->capture.ep);
+		assert_int_equal(d->capture.pid, r->capture.pid);
+		assert_int_equal(d->capture.snaplen, r->capture.snaplen);
+		break;
+	case KAN_CTL_PIPE:
+		assert_string_equal(d->pipe.name, r->pipe.name);
+		assert_int_equal(d->pipe.n, r->pipe.n);
+		assert_memory_equal(d->pipe.stage, r->pipe.stage, r->pipe.n);
+		break;
+	default: fail();
+	}
+}
+
 /* Decode an exact-size copy of p[0..len); on an error other than ESHORT
  * also check op and id were taken from the bytes and the body is zero. */
 static enum kan_ctl_err req_decode_copy(const uint8_t *p, size_t len, struct kan_ctl_req *out)
@@ -151,8 +249,10 @@ static enum kan_ctl_err req_decode_copy(const uint8_t *p, size_t len, struct kan
 		assert_int_equal(out->id, rd32(b + 4));
 		struct kan_ctl_req z;
 		memset(&z, 0, sizeof(z));
-		assert_memory_equal(&out->spawn, &z.spawn, sizeof(z.spawn)); /* the widest member */
+		assert_memory_equal(&out->spawn, &z.spawn, sizeof(z.spawn));
 		assert_memory_equal(&out->counters, &z.counters, sizeof(z.counters));
+		assert_memory_equal(&out->capture, &z.capture, sizeof(z.capture));
+		assert_memory_equal(&out->pipe, &z.pipe, sizeof(z.pipe)); /* the widest member */
 	}
 	buf_free(b, len);
 	return e;
@@ -172,6 +272,8 @@ static enum kan_ctl_err resp_decode_copy(const uint8_t *p, size_t len, struct ka
 		assert_null(out->counters.vals);
 		assert_int_equal(out->procs.n, 0);
 		assert_null(out->procs.entries);
+		assert_int_equal(out->capture.copied, 0);
+		assert_int_equal(out->capture.dropped, 0);
 	}
 	buf_free(b, len);
 	if (e == KAN_CTL_OK && out->op == KAN_CTL_COUNTERS)
@@ -314,7 +416,7 @@ static void test_req_encode_invalid(void **state)
 	(void)state;
 	uint8_t buf[64];
 	memset(buf, 0x77, sizeof(buf));
-	static const uint8_t ops[] = {0, 5, 6, 0x81, 255};
+	static const uint8_t ops[] = {0, KAN_CTL_OP_MAX + 1, 0x81, 255};
 	for (size_t i = 0; i < ARRAY_LEN(ops); i++) {
 		struct kan_ctl_req r = req_simple(KAN_CTL_KILL, 1, 1);
 		r.op = ops[i];
@@ -332,10 +434,26 @@ static void test_req_encode_invalid(void **state)
 		assert_int_equal(buf[i], 0x77); /* never more than the message */
 }
 
+/* A valid body of op at b (ref_req_body(op) bytes): zeros, except a name
+ * for SPAWN, a snaplen for CAPTURE, a name and entries for PIPE. */
+static void valid_body(uint8_t op, uint8_t *b)
+{
+	memset(b, 0, ref_req_body(op));
+	if (op == KAN_CTL_SPAWN)
+		b[0] = 'x';
+	if (op == KAN_CTL_CAPTURE)
+		wr16(b + 8, 64);
+	if (op == KAN_CTL_PIPE) {
+		b[0] = 'x';
+		b[24] = 2;
+		memset(b + 28 + 2, 0xff, 6);
+	}
+}
+
 static void test_req_decode_classes(void **state)
 {
 	(void)state;
-	uint8_t p[40];
+	uint8_t p[56];
 	struct kan_ctl_req d;
 	uint8_t base[16] = {1, 1, 0, 0, 0, 0, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0};
 	for (size_t len = 0; len < 8; len++)
@@ -354,14 +472,13 @@ static void test_req_decode_classes(void **state)
 		p[1] = (uint8_t)op;
 		size_t want = ref_req_body((uint8_t)op);
 		if (!want) {
-			for (size_t len = 8; len <= 40; len++)
+			for (size_t len = 8; len <= sizeof(p); len++)
 				assert_int_equal(req_decode_copy(p, len, &d), KAN_CTL_EOP);
 			continue;
 		}
-		memset(p + 8, 0, 32);
-		if (op == KAN_CTL_SPAWN)
-			p[8] = 'x';
-		for (size_t len = 8; len <= 40; len++) {
+		memset(p + 8, 0, sizeof(p) - 8);
+		valid_body((uint8_t)op, p + 8);
+		for (size_t len = 8; len <= sizeof(p); len++) {
 			int e = req_decode_copy(p, len, &d);
 			assert_int_equal(e, len - 8 == want ? KAN_CTL_OK : KAN_CTL_ELENGTH);
 		}
@@ -395,9 +512,14 @@ static void test_req_decode_classes(void **state)
 static void test_req_truncations(void **state)
 {
 	(void)state;
-	struct kan_ctl_req rs[] = {req_counters(5, 2, 0), req_simple(KAN_CTL_PROCS, 6, 3),
+	struct kan_ctl_req rs[] = {req_counters(5, 2, 0),
+	                           req_simple(KAN_CTL_PROCS, 6, 3),
 	                           req_spawn(7, "abcdefghijklmnop"),
-	                           req_simple(KAN_CTL_KILL, 8, 9)};
+	                           req_simple(KAN_CTL_KILL, 8, 9),
+	                           req_capture(10, 4, 0, KAN_CAP_SNAP_MAX),
+	                           req_capture(11, KAN_CAP_STOP, 0, 0),
+	                           req_pipe(12, "abcdefghijklmnopqrstuvwx", 8, stages8),
+	                           req_pipe(13, "p", 2, stages8)};
 	for (size_t k = 0; k < ARRAY_LEN(rs); k++) {
 		uint8_t p[64] = {0};
 		size_t n = kan_ctl_req_encode(&rs[k], p, sizeof(p));
@@ -409,8 +531,259 @@ static void test_req_truncations(void **state)
 			assert_int_equal(req_decode_copy(p, t, &d), want);
 		}
 		assert_int_equal(req_decode_copy(p, n, &d), KAN_CTL_OK);
-		assert_memory_equal(&d, &rs[k], sizeof(d));
+		req_same(&d, &rs[k]);
 	}
+}
+
+/* ---- CAPTURE and PIPE requests ------------------------------------------ */
+
+/* kan_ctl_req_encode refuses r: 0, and buf (with room) is left as it was. */
+static void encode_refused(const struct kan_ctl_req *r)
+{
+	uint8_t buf[64], before[64];
+	memset(buf, 0x5a, sizeof(buf));
+	memcpy(before, buf, sizeof(buf));
+	assert_int_equal(kan_ctl_req_encode(r, buf, sizeof(buf)), 0);
+	assert_int_equal(kan_ctl_req_encode(r, buf, SIZE_MAX), 0);
+	assert_memory_equal(buf, before, sizeof(buf));
+}
+
+/* The CAPTURE request with ep, snaplen and pad as given, decoded. */
+static enum kan_ctl_err capture_with(uint32_t ep, unsigned snaplen, unsigned pad,
+                                     struct kan_ctl_req *d)
+{
+	uint8_t p[20] = {1, KAN_CTL_CAPTURE, 0, 0, 0, 0, 0, 0x21};
+	wr32(p + 8, ep);
+	wr32(p + 12, 0x1234);
+	wr16(p + 16, snaplen);
+	wr16(p + 18, pad);
+	enum kan_ctl_err e = req_decode_copy(p, sizeof(p), d);
+	assert_int_equal(ref_req_class(p, sizeof(p)), e);
+	return e;
+}
+
+static void test_capture_req(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct kan_ctl_req d;
+	assert_int_equal(KAN_CAP_SNAP_MAX, REF_SNAP_MAX);
+	assert_int_equal(KAN_CAP_SNAP_MIN, 64);
+	assert_int_equal(KAN_CTL_CAPTURE_REQ, 12);
+
+	struct kan_ctl_req r = req_capture(0x0a0b0c0d, 0x11223344, 0x55667788, 0x0f1e);
+	static const uint8_t cap[] = {1,    5,    0,    0,    0x0a, 0x0b, 0x0c, 0x0d, 0x11, 0x22,
+	                              0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x0f, 0x1e, 0,    0};
+	assert_int_equal(encode_all_caps(&r, buf), sizeof(cap));
+	assert_memory_equal(buf, cap, sizeof(cap));
+	assert_int_equal(req_decode_copy(cap, sizeof(cap), &d), KAN_CTL_OK);
+	req_same(&d, &r);
+
+	/* stop: snaplen is not judged, whatever it says */
+	static const unsigned snaps[] = {0, 1, 63, 64, 4096, 0xffff};
+	for (size_t i = 0; i < ARRAY_LEN(snaps); i++) {
+		r = req_capture(3, KAN_CAP_STOP, 9, (uint16_t)snaps[i]);
+		size_t n = kan_ctl_req_encode(&r, buf, sizeof(buf));
+		assert_int_equal(n, 20);
+		assert_int_equal(rd32(buf + 8), 0xffffffffu);
+		assert_int_equal(req_decode_copy(buf, n, &d), KAN_CTL_OK);
+		req_same(&d, &r);
+	}
+
+	/* the snaplen's range, at both ends, for endpoints 0, 1 and the one below STOP */
+	static const uint32_t eps[] = {0, 1, KAN_CAP_STOP - 1};
+	for (size_t k = 0; k < ARRAY_LEN(eps); k++) {
+		for (unsigned snap = 0; snap <= 0xffff; snap++) {
+			int in = snap >= KAN_CAP_SNAP_MIN && snap <= KAN_CAP_SNAP_MAX;
+			assert_int_equal(capture_with(eps[k], snap, 0, &d),
+			                 in ? KAN_CTL_OK : KAN_CTL_ERANGE);
+			if (in)
+				assert_int_equal(d.capture.snaplen, snap);
+			/* the encoder refuses exactly what the decoder does */
+			r = req_capture(1, eps[k], 0, (uint16_t)snap);
+			if (in)
+				assert_int_equal(kan_ctl_req_encode(&r, buf, sizeof(buf)), 20);
+			else if (snap < 70 ||
+			         (snap > KAN_CAP_SNAP_MAX && snap < KAN_CAP_SNAP_MAX + 6) ||
+			         snap == 0xffff)
+				encode_refused(&r);
+		}
+		assert_int_equal(capture_with(eps[k], KAN_CAP_SNAP_MIN - 1, 0, &d), KAN_CTL_ERANGE);
+		assert_int_equal(capture_with(eps[k], KAN_CAP_SNAP_MIN, 0, &d), KAN_CTL_OK);
+		assert_int_equal(capture_with(eps[k], KAN_CAP_SNAP_MAX, 0, &d), KAN_CTL_OK);
+		assert_int_equal(capture_with(eps[k], KAN_CAP_SNAP_MAX + 1, 0, &d), KAN_CTL_ERANGE);
+	}
+
+	/* the pad, every bit; reserved is judged before range, also for STOP */
+	for (int bit = 0; bit < 16; bit++) {
+		assert_int_equal(capture_with(5, 64, 1u << bit, &d), KAN_CTL_ERESERVED);
+		assert_int_equal(capture_with(5, 0, 1u << bit, &d), KAN_CTL_ERESERVED);
+		assert_int_equal(capture_with(KAN_CAP_STOP, 0, 1u << bit, &d), KAN_CTL_ERESERVED);
+	}
+}
+
+/* The PIPE request: name field nm (24 bytes), count n, pad, entries e[8]. */
+static enum kan_ctl_err pipe_with(const uint8_t *nm, unsigned n, const uint8_t *pad,
+                                  const uint8_t *e, struct kan_ctl_req *d)
+{
+	uint8_t p[44] = {1, KAN_CTL_PIPE, 0, 0, 0, 0, 0x10, 0x20};
+	memcpy(p + 8, nm, 24);
+	p[32] = (uint8_t)n;
+	memcpy(p + 33, pad, 3);
+	memcpy(p + 36, e, 8);
+	enum kan_ctl_err err = req_decode_copy(p, sizeof(p), d);
+	assert_int_equal(ref_req_class(p, sizeof(p)), err);
+	return err;
+}
+
+/* Entries for n: stages8 below n, 0xff from n on. */
+static void entries_for(unsigned n, uint8_t *e)
+{
+	for (unsigned i = 0; i < 8; i++)
+		e[i] = i < n ? stages8[i] : 0xff;
+}
+
+static void test_pipe_req(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct kan_ctl_req d;
+	assert_int_equal(KAN_CTL_PIPE_REQ, 36);
+
+	struct kan_ctl_req r = req_pipe(0x01020304, "fw.chain-1", 3, stages8);
+	static const uint8_t pipe[] = {1,   6,   0,   0,   1,   2,   3,    4,    'f',  'w',  '.',
+	                               'c', 'h', 'a', 'i', 'n', '-', '1',  0,    0,    0,    0,
+	                               0,   0,   0,   0,   0,   0,   0,    0,    0,    0,    3,
+	                               0,   0,   0,   3,   0,   7,   0xff, 0xff, 0xff, 0xff, 0xff};
+	assert_int_equal(encode_all_caps(&r, buf), sizeof(pipe));
+	assert_memory_equal(buf, pipe, sizeof(pipe));
+	assert_int_equal(req_decode_copy(pipe, sizeof(pipe), &d), KAN_CTL_OK);
+	req_same(&d, &r);
+
+	/* every count: 2..8 taken (encoder and decoder), the rest out of range */
+	uint8_t nm[24] = "p", e[8], z3[3] = {0};
+	for (unsigned n = 0; n < 256; n++) {
+		int in = n >= 2 && n <= 8;
+		r = req_pipe(7, "p", n, stages8);
+		if (!in) {
+			encode_refused(&r);
+		} else {
+			size_t len = kan_ctl_req_encode(&r, buf, sizeof(buf));
+			assert_int_equal(len, 44);
+			for (unsigned i = 0; i < 8; i++) /* entries from n on are 0xff */
+				assert_int_equal(buf[36 + i], i < n ? stages8[i] : 0xff);
+			assert_int_equal(req_decode_copy(buf, len, &d), KAN_CTL_OK);
+			req_same(&d, &r);
+		}
+		entries_for(n, e);
+		assert_int_equal(pipe_with(nm, n, z3, e, &d), in ? KAN_CTL_OK : KAN_CTL_ERANGE);
+	}
+
+	/* each entry at n and past n, every value but 0xff: reserved */
+	for (unsigned n = 2; n <= 8; n++) {
+		for (unsigned i = n; i < 8; i++) {
+			for (int v = 0; v < 255; v++) {
+				entries_for(n, e);
+				e[i] = (uint8_t)v;
+				assert_int_equal(pipe_with(nm, n, z3, e, &d), KAN_CTL_ERESERVED);
+			}
+		}
+		/* entries below n may be anything, 0xff included */
+		memset(e, 0xff, 8);
+		assert_int_equal(pipe_with(nm, n, z3, e, &d), KAN_CTL_OK);
+		memset(e, 0, n);
+		assert_int_equal(pipe_with(nm, n, z3, e, &d), KAN_CTL_OK);
+	}
+
+	/* the pad, every bit of every byte; before the count's range */
+	for (int i = 0; i < 3; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			uint8_t pad[3] = {0};
+			pad[i] = (uint8_t)(1u << bit);
+			entries_for(3, e);
+			assert_int_equal(pipe_with(nm, 3, pad, e, &d), KAN_CTL_ERESERVED);
+			entries_for(9, e);
+			assert_int_equal(pipe_with(nm, 9, pad, e, &d), KAN_CTL_ERESERVED);
+			assert_int_equal(pipe_with(nm, 0, pad, e, &d), KAN_CTL_ERESERVED);
+		}
+	}
+
+	/* reserved bytes are judged before the name, the name before the count */
+	uint8_t bad[24] = "a/b";
+	uint8_t pad1[3] = {0, 0, 1};
+	entries_for(3, e);
+	assert_int_equal(pipe_with(bad, 3, z3, e, &d), KAN_CTL_ENAME);
+	assert_int_equal(pipe_with(bad, 3, pad1, e, &d), KAN_CTL_ERESERVED);
+	e[5] = 0;
+	assert_int_equal(pipe_with(bad, 3, z3, e, &d), KAN_CTL_ERESERVED);
+	entries_for(9, e);
+	assert_int_equal(pipe_with(bad, 9, z3, e, &d), KAN_CTL_ENAME);
+	entries_for(1, e);
+	assert_int_equal(pipe_with(bad, 1, z3, e, &d), KAN_CTL_ENAME);
+	e[1] = 0; /* from n on, also when n is out of range */
+	assert_int_equal(pipe_with(bad, 1, z3, e, &d), KAN_CTL_ERESERVED);
+	uint8_t empty[24] = {0};
+	entries_for(0, e);
+	assert_int_equal(pipe_with(empty, 0, z3, e, &d), KAN_CTL_ENAME);
+}
+
+static void test_pipe_names(void **state)
+{
+	(void)state;
+	uint8_t buf[64], e[8], z3[3] = {0};
+	struct kan_ctl_req d;
+	entries_for(2, e);
+	/* 1 to 24 characters are fine; the encoder writes them NUL-padded */
+	static const char *const good[] = {"a",
+	                                   "Z",
+	                                   "0",
+	                                   "-",
+	                                   "virtio-net.0",
+	                                   "abcdefghijklmnopqrstuvw",
+	                                   "Az09_.-bcdefghijklmnopqr"};
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		size_t n = strlen(good[i]);
+		struct kan_ctl_req r = req_pipe(1, good[i], 2, stages8);
+		assert_int_equal(kan_ctl_req_encode(&r, buf, sizeof(buf)), 44);
+		assert_memory_equal(buf + 8, good[i], n);
+		for (size_t k = n; k < 24; k++)
+			assert_int_equal(buf[8 + k], 0);
+		assert_int_equal(req_decode_copy(buf, 44, &d), KAN_CTL_OK);
+		assert_string_equal(d.pipe.name, good[i]);
+	}
+	/* the encoder refuses what the decoder would; 25 characters leave no NUL */
+	static const char *const bad[] = {"",     " ",    "a b",  "a/b",
+	                                  "\x80", "\xff", "ab\n", "abcdefghijklmnopqrstuvwxy"};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct kan_ctl_req r = req_pipe(1, bad[i], 2, stages8);
+		encode_refused(&r);
+	}
+	/* every byte value at every position of a 24-character name */
+	uint8_t nm[24];
+	for (int pos = 0; pos < 24; pos++) {
+		for (int v = 0; v < 256; v++) {
+			memset(nm, 'x', 24);
+			nm[pos] = (uint8_t)v;
+			int want = ref_name_class_w(nm, 24);
+			assert_int_equal(pipe_with(nm, 2, z3, e, &d), want);
+			if (v && !strchr(name_chars, v))
+				assert_int_equal(want, KAN_CTL_ENAME);
+			else if (!v && pos < 23)
+				assert_int_equal(want, KAN_CTL_ERESERVED); /* 'x' after the NUL */
+			else
+				assert_int_equal(want, KAN_CTL_OK);
+			if (want == KAN_CTL_OK)
+				assert_memory_equal(d.pipe.name, nm, v ? 24 : (size_t)pos);
+		}
+	}
+	/* empty; NUL then garbage, anywhere */
+	memset(nm, 0, 24);
+	assert_int_equal(pipe_with(nm, 2, z3, e, &d), KAN_CTL_ENAME);
+	nm[23] = 'a';
+	assert_int_equal(pipe_with(nm, 2, z3, e, &d), KAN_CTL_ERESERVED);
+	memcpy(nm, "ab\0c", 4);
+	nm[23] = 0;
+	assert_int_equal(pipe_with(nm, 2, z3, e, &d), KAN_CTL_ERESERVED);
 }
 
 static void test_err_status(void **state)
@@ -424,6 +797,8 @@ static void test_err_status(void **state)
 	assert_int_equal(kan_ctl_err_status(KAN_CTL_ERESERVED), HK_EINVAL);
 	assert_int_equal(kan_ctl_err_status(KAN_CTL_EKIND), HK_EINVAL);
 	assert_int_equal(kan_ctl_err_status(KAN_CTL_ENAME), HK_EINVAL);
+	assert_int_equal(kan_ctl_err_status(KAN_CTL_ERANGE), HK_EINVAL);
+	assert_int_equal(KAN_CTL_ERR_COUNT, KAN_CTL_ERANGE + 1);
 	for (int e = 0; e < KAN_CTL_ERR_COUNT; e++) {
 		int s = kan_ctl_err_status((enum kan_ctl_err)e);
 		if (s > 0)
@@ -509,6 +884,108 @@ static void test_resp_small(void **state)
 	assert_memory_equal(out, kill, 8);
 	assert_int_equal(resp_decode_copy(out, 8, &d), KAN_CTL_OK);
 	assert_int_equal(d.op, KAN_CTL_KILL);
+}
+
+/* ---- CAPTURE and PIPE responses, capture records ------------------------- */
+
+static size_t build_capture(uint8_t *b, size_t cap, const void *arg)
+{
+	return kan_ctl_resp_capture(b, cap, arg, 0xc0c1c2c3, 0xd0d1d2d3);
+}
+static size_t build_pipe(uint8_t *b, size_t cap, const void *arg)
+{
+	return kan_ctl_resp_pipe(b, cap, arg);
+}
+
+static void test_capture_pipe_resp(void **state)
+{
+	(void)state;
+	uint8_t out[64];
+	struct kan_ctl_resp d;
+	struct kan_ctl_req c = req_capture(0x61626364, KAN_CAP_STOP, 0, 0);
+	check_caps(build_capture, &c, 16, out);
+	static const uint8_t cap[] = {1,    5,    0,    0,    0x61, 0x62, 0x63, 0x64,
+	                              0xc0, 0xc1, 0xc2, 0xc3, 0xd0, 0xd1, 0xd2, 0xd3};
+	assert_memory_equal(out, cap, 16);
+	assert_int_equal(resp_decode_copy(out, 16, &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_CAPTURE);
+	assert_int_equal(d.id, 0x61626364);
+	assert_int_equal(d.capture.copied, 0xc0c1c2c3);
+	assert_int_equal(d.capture.dropped, 0xd0d1d2d3);
+	for (size_t len = 8; len < 16; len++) /* every truncation */
+		assert_int_equal(resp_decode_copy(out, len, &d), KAN_CTL_ELENGTH);
+	for (size_t len = 0; len < 8; len++)
+		assert_int_equal(resp_decode_copy(out, len, &d), KAN_CTL_ESHORT);
+	/* an error answer to a CAPTURE: no body, counts 0 */
+	size_t n = kan_ctl_resp_error(out, sizeof(out), &c, HK_EPERM);
+	assert_int_equal(n, 8);
+	assert_int_equal(resp_decode_copy(out, n, &d), KAN_CTL_OK);
+	assert_int_equal(d.status, HK_EPERM);
+	assert_int_equal(d.capture.copied, 0);
+	assert_int_equal(d.capture.dropped, 0);
+	memcpy(out + 8, cap + 8, 8);
+	assert_int_equal(resp_decode_copy(out, 16, &d), KAN_CTL_ELENGTH);
+
+	uint8_t st[8] = {0};
+	struct kan_ctl_req p = req_pipe(0x71727374, "p", 2, st);
+	check_caps(build_pipe, &p, 8, out);
+	static const uint8_t pipe[] = {1, 6, 0, 0, 0x71, 0x72, 0x73, 0x74};
+	assert_memory_equal(out, pipe, 8);
+	assert_int_equal(resp_decode_copy(out, 8, &d), KAN_CTL_OK);
+	assert_int_equal(d.op, KAN_CTL_PIPE);
+	assert_int_equal(d.id, 0x71727374);
+	out[8] = 0;
+	assert_int_equal(resp_decode_copy(out, 9, &d), KAN_CTL_ELENGTH);
+}
+
+static void test_cap_rec(void **state)
+{
+	(void)state;
+	struct kan_cap_rec r = {0x01020304, 0x05060708, 0x090a0b0c0d0e0f10ull, 0x11121314,
+	                        0xfffffffe},
+	                   o;
+	static const uint8_t want[24] = {1,    2,    3,    4,    5,    6,    7,    8,
+	                                 9,    0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+	                                 0x11, 0x12, 0x13, 0x14, 0xff, 0xff, 0xff, 0xfe};
+	assert_int_equal(KAN_CAP_HDR, 24);
+	uint8_t *b = buf_exact(NULL, KAN_CAP_HDR);
+	kan_cap_rec_put(b, &r);
+	assert_memory_equal(b, want, 24);
+	buf_free(b, KAN_CAP_HDR);
+	/* every length below the header is refused, nothing read past it */
+	for (size_t len = 0; len < KAN_CAP_HDR; len++) {
+		b = buf_exact(want, len);
+		memset(&o, 0x3c, sizeof(o));
+		assert_int_equal(kan_cap_rec_get(b, len, &o), -1);
+		buf_free(b, len);
+	}
+	/* the header alone, and with the packet's bytes after it */
+	for (size_t len = KAN_CAP_HDR; len <= KAN_CAP_HDR + 2; len++) {
+		uint8_t in[KAN_CAP_HDR + 2] = {0};
+		memcpy(in, want, 24);
+		b = buf_exact(in, len);
+		memset(&o, 0x3c, sizeof(o));
+		assert_int_equal(kan_cap_rec_get(b, len, &o), 0);
+		buf_free(b, len);
+		assert_int_equal(o.seq, r.seq);
+		assert_int_equal(o.orig_len, r.orig_len);
+		assert_true(o.time_us == r.time_us);
+		assert_int_equal(o.from, r.from);
+		assert_int_equal(o.to, r.to);
+	}
+	/* extremes round-trip */
+	rng_state = 0x63617072;
+	for (int it = 0; it < 1000; it++) {
+		uint8_t p[24];
+		r.seq = (uint32_t)rnd();
+		r.orig_len = it & 1 ? UINT32_MAX : (uint32_t)rnd();
+		r.time_us = it & 2 ? UINT64_MAX : rnd();
+		r.from = (uint32_t)rnd();
+		r.to = it & 4 ? 0 : (uint32_t)rnd();
+		kan_cap_rec_put(p, &r);
+		assert_int_equal(kan_cap_rec_get(p, sizeof(p), &o), 0);
+		assert_memory_equal(&o, &r, sizeof(o));
+	}
 }
 
 /* ---- COUNTERS ----------------------------------------------------------- */
@@ -874,7 +1351,7 @@ static void test_resp_decode_classes(void **state)
 		p[0] = 1;
 		p[1] = (uint8_t)op;
 		int want = ref_resp_class(p, 8);
-		if (op < 1 || op > 4)
+		if (op < 1 || op > KAN_CTL_OP_MAX)
 			assert_int_equal(want, KAN_CTL_EOP);
 		assert_int_equal(resp_decode_copy(p, 8, &d), want);
 		wr16(p + 2, HK_ENOSYS);
@@ -927,13 +1404,27 @@ static void test_resp_decode_classes(void **state)
 	for (size_t len = 8; len <= 20; len++)
 		assert_int_equal(resp_decode_copy(p, len, &d),
 		                 len == 8 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+	/* CAPTURE (8 bytes) and PIPE (none) too */
+	memset(p, 0xff, sizeof(p));
+	wr32(p, 0x01050000);
+	for (size_t len = 8; len <= 24; len++) {
+		assert_int_equal(ref_resp_class(p, len), len == 16 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+		assert_int_equal(resp_decode_copy(p, len, &d),
+		                 len == 16 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+	}
+	p[1] = KAN_CTL_PIPE;
+	for (size_t len = 8; len <= 24; len++) {
+		assert_int_equal(ref_resp_class(p, len), len == 8 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+		assert_int_equal(resp_decode_copy(p, len, &d),
+		                 len == 8 ? KAN_CTL_OK : KAN_CTL_ELENGTH);
+	}
 }
 
 /* Build one valid response of each shape into p; returns its length. */
 static size_t some_response(unsigned which, uint8_t *p, size_t cap)
 {
 	struct kan_ctl_req req = req_counters(rnd() & 0xffffffff, 1, 0);
-	switch (which % 6) {
+	switch (which % 8) {
 	case 0: {
 		uint64_t v[KAN_CTL_NNODE];
 		for (unsigned i = 0; i < KAN_CTL_NNODE; i++)
@@ -956,6 +1447,8 @@ static size_t some_response(unsigned which, uint8_t *p, size_t cap)
 	case 2: return kan_ctl_resp_spawn(p, cap, &req, (uint32_t)rnd());
 	case 3: return kan_ctl_resp_kill(p, cap, &req);
 	case 4: return kan_ctl_resp_header(p, cap, (uint8_t)rnd(), (uint32_t)rnd(), 1 + rndn(22));
+	case 5: return kan_ctl_resp_capture(p, cap, &req, (uint32_t)rnd(), (uint32_t)rnd());
+	case 6: return kan_ctl_resp_pipe(p, cap, &req);
 	default: return kan_ctl_resp_error(p, cap, &req, HK_ENOENT);
 	}
 }
@@ -989,6 +1482,9 @@ static size_t rebuild(const struct kan_ctl_resp *d, uint8_t *p, size_t cap)
 		return kan_ctl_procs_end(&pb, d->procs.flags & KAN_CTL_MORE, d->procs.next);
 	}
 	case KAN_CTL_SPAWN: return kan_ctl_resp_spawn(p, cap, &req, d->spawn.pid);
+	case KAN_CTL_CAPTURE:
+		return kan_ctl_resp_capture(p, cap, &req, d->capture.copied, d->capture.dropped);
+	case KAN_CTL_PIPE: return kan_ctl_resp_pipe(p, cap, &req);
 	default: return kan_ctl_resp_kill(p, cap, &req);
 	}
 }
@@ -1054,9 +1550,9 @@ static void test_req_mutations(void **state)
 	rng_state = 0x6d75745f726571;
 	int seen[KAN_CTL_ERR_COUNT] = {0};
 	for (int it = 0; it < 100000; it++) {
-		uint8_t p[40] = {0};
+		uint8_t p[56] = {0};
 		struct kan_ctl_req r;
-		switch (rndn(4)) {
+		switch (rndn(6)) {
 		case 0: r = req_counters((uint32_t)rnd(), (uint8_t)rndn(3), (uint32_t)rnd()); break;
 		case 1: r = req_simple(KAN_CTL_PROCS, (uint32_t)rnd(), (uint32_t)rnd()); break;
 		case 2: {
@@ -1065,16 +1561,35 @@ static void test_req_mutations(void **state)
 			r = req_spawn((uint32_t)rnd(), name);
 			break;
 		}
-		default: r = req_simple(KAN_CTL_KILL, (uint32_t)rnd(), (uint32_t)rnd()); break;
+		case 3: r = req_simple(KAN_CTL_KILL, (uint32_t)rnd(), (uint32_t)rnd()); break;
+		case 4:
+			r = req_capture((uint32_t)rnd(), rndn(4) ? (uint32_t)rnd() : KAN_CAP_STOP,
+			                (uint32_t)rnd(),
+			                (uint16_t)(KAN_CAP_SNAP_MIN +
+			                           rndn(KAN_CAP_SNAP_MAX - KAN_CAP_SNAP_MIN + 1)));
+			break;
+		default: {
+			char name[25];
+			uint8_t st[8];
+			unsigned len = 1 + rndn(24);
+			for (unsigned k = 0; k < len; k++)
+				name[k] = name_chars[rndn(sizeof(name_chars) - 1)];
+			name[len] = '\0';
+			for (unsigned k = 0; k < 8; k++)
+				st[k] = (uint8_t)rnd();
+			r = req_pipe((uint32_t)rnd(), name, 2 + rndn(7), st);
+			break;
+		}
 		}
 		size_t n = kan_ctl_req_encode(&r, p, sizeof(p));
+		assert_true(n > 8);
 		mutate(p, &n, sizeof(p), sizeof(p)); /* small values anywhere: ops, kinds, NULs */
 		struct kan_ctl_req d;
 		int want = ref_req_class(p, n);
 		seen[want]++;
 		assert_int_equal(req_decode_copy(p, n, &d), want);
 		if (want == KAN_CTL_OK) { /* canonical: it re-encodes to the same bytes */
-			uint8_t q[40];
+			uint8_t q[56];
 			assert_int_equal(kan_ctl_req_encode(&d, q, sizeof(q)), n);
 			assert_memory_equal(q, p, n);
 		}
@@ -1122,7 +1637,9 @@ int main(void)
 	    cmocka_unit_test(test_procs_every_cap),    cmocka_unit_test(test_procs_more),
 	    cmocka_unit_test(test_procs_names),        cmocka_unit_test(test_resp_decode_classes),
 	    cmocka_unit_test(test_resp_truncations),   cmocka_unit_test(test_req_mutations),
-	    cmocka_unit_test(test_resp_mutations),
+	    cmocka_unit_test(test_resp_mutations),     cmocka_unit_test(test_capture_req),
+	    cmocka_unit_test(test_pipe_req),           cmocka_unit_test(test_pipe_names),
+	    cmocka_unit_test(test_capture_pipe_resp),  cmocka_unit_test(test_cap_rec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1329,6 +1329,380 @@ static void test_ctr_name_ok(void **state)
 	assert_true(mgmt_ctr_name_ok("rx.drops"));
 }
 
+/* ---- the ping answer and the capture stream ---------------------------------------- */
+
+static void ping_put(struct mgmt_w *w, const void *a) { mgmt_ping_resp_put(w, a); }
+static int ping_get(struct mgmt_r *r, void *o) { return mgmt_ping_resp_get(r, o); }
+
+static void test_ping_resp(void **state)
+{
+	(void)state;
+	static const uint32_t rtts[] = {0x01020304, 0, 1, UINT32_MAX};
+	uint8_t rec[64];
+	struct mgmt_ping_resp o;
+	struct mgmt_r r;
+	for (size_t k = 0; k < ARRAY_LEN(rtts); k++) {
+		struct mgmt_ping_resp p = {rtts[k], addr_of((unsigned)k + 40)};
+		assert_int_equal(check_caps(ping_put, &p, rec, sizeof(rec)), MGMT_PING_RESP_LEN);
+		assert_int_equal(rd32(rec), rtts[k]); /* u32 rtt_us, then the address */
+		assert_memory_equal(rec + 4, p.from.b, 16);
+		memset(&o, 0x5c, sizeof(o));
+		check_reads(ping_get, rec, MGMT_PING_RESP_LEN, &o); /* every truncation refused */
+		assert_int_equal(o.rtt_us, rtts[k]);
+		assert_memory_equal(o.from.b, p.from.b, 16);
+	}
+	/* a byte more is left for the caller to see (not done) */
+	rec[MGMT_PING_RESP_LEN] = 0;
+	uint8_t *b = buf_exact(rec, MGMT_PING_RESP_LEN + 1);
+	mgmt_r_init(&r, b, MGMT_PING_RESP_LEN + 1);
+	assert_int_equal(mgmt_ping_resp_get(&r, &o), 0);
+	assert_false(mgmt_r_done(&r));
+	assert_int_equal(r.at, MGMT_PING_RESP_LEN);
+	buf_free(b, MGMT_PING_RESP_LEN + 1);
+}
+
+/* Packet bytes a fragment's data is taken from. */
+static uint8_t cap_bytes[MGMT_CAP_DATA_MAX + 2];
+
+static void cap_bytes_fill(void)
+{
+	for (size_t i = 0; i < sizeof(cap_bytes); i++)
+		cap_bytes[i] = (uint8_t)(i * 13 + 5);
+}
+
+static struct mgmt_cap cap_frag(uint32_t seq, uint16_t off, uint16_t len, uint16_t caplen,
+                                uint32_t orig_len)
+{
+	struct mgmt_cap c;
+	memset(&c, 0, sizeof(c));
+	c.kind = MGMT_CAP_FRAG;
+	c.seq = seq;
+	c.pkt = seq / 2 + 1;
+	c.orig_len = orig_len;
+	c.time_us = 0xfedcba9876543210ull - seq;
+	c.off = off;
+	c.caplen = caplen;
+	c.len = len;
+	c.data = cap_bytes;
+	return c;
+}
+
+static struct mgmt_cap cap_end(uint32_t seq, uint32_t packets, uint32_t dropped, uint32_t lost,
+                               uint8_t reason)
+{
+	struct mgmt_cap c;
+	memset(&c, 0, sizeof(c));
+	c.kind = MGMT_CAP_END;
+	c.seq = seq;
+	c.packets = packets;
+	c.dropped = dropped;
+	c.lost = lost;
+	c.reason = reason;
+	return c;
+}
+
+static void cap_put(struct mgmt_w *w, const void *a) { mgmt_cap_put(w, a); }
+
+/* Decode an exact-size copy of body[0..n) as a stream item. On success a
+ * fragment's data is the rest of the copy (moved back onto body), an end
+ * has none. */
+static int cap_dec(const uint8_t *body, size_t n, struct mgmt_cap *c)
+{
+	uint8_t *b = buf_exact(body, n);
+	memset(c, 0x6b, sizeof(*c));
+	int rc = mgmt_cap_get(b, n, c);
+	assert_true(rc == 0 || rc == -1);
+	if (rc == 0 && c->kind == MGMT_CAP_FRAG) {
+		assert_ptr_equal(c->data, b + MGMT_CAP_FRAG_HEAD);
+		assert_int_equal(c->len, n - MGMT_CAP_FRAG_HEAD);
+		c->data = body + MGMT_CAP_FRAG_HEAD;
+	} else if (rc == 0) {
+		assert_int_equal(c->kind, MGMT_CAP_END);
+		assert_int_equal(n, MGMT_CAP_END_LEN);
+		assert_null(c->data);
+		assert_int_equal(c->len, 0);
+		assert_true(!c->pkt && !c->orig_len && !c->time_us && !c->off && !c->caplen);
+	}
+	buf_free(b, n);
+	return rc;
+}
+
+/* c into out (room for the largest item): its length. */
+static size_t cap_enc(const struct mgmt_cap *c, uint8_t *out)
+{
+	struct mgmt_w w;
+	mgmt_w_init(&w, out, MGMT_PART_MAX + 8);
+	mgmt_cap_put(&w, c);
+	assert_false(w.err);
+	return w.len;
+}
+
+static void cap_same(const struct mgmt_cap *a, const struct mgmt_cap *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->seq, b->seq);
+	if (a->kind == MGMT_CAP_FRAG) {
+		assert_int_equal(a->pkt, b->pkt);
+		assert_int_equal(a->orig_len, b->orig_len);
+		assert_true(a->time_us == b->time_us);
+		assert_int_equal(a->off, b->off);
+		assert_int_equal(a->caplen, b->caplen);
+		assert_int_equal(a->len, b->len);
+		assert_memory_equal(a->data, b->data, a->len);
+	} else {
+		assert_int_equal(a->packets, b->packets);
+		assert_int_equal(a->dropped, b->dropped);
+		assert_int_equal(a->lost, b->lost);
+		assert_int_equal(a->reason, b->reason);
+	}
+}
+
+/* The fragment c with its head (off, caplen, orig_len) as given, and len
+ * data bytes (also when c could not say so): decoded. */
+static int frag_with(uint16_t off, size_t len, uint16_t caplen, uint32_t orig_len)
+{
+	size_t n = MGMT_CAP_FRAG_HEAD + len;
+	uint8_t *b = malloc(n + 1); /* + 1: the datum written for len 0 */
+	assert_non_null(b);
+	struct mgmt_cap c = cap_frag(7, off, 1, caplen, orig_len), o;
+	struct mgmt_w w;
+	mgmt_w_init(&w, b, n + 1);
+	mgmt_cap_put(&w, &c);
+	assert_false(w.err);
+	assert_int_equal(w.len, MGMT_CAP_FRAG_HEAD + 1);
+	for (size_t i = MGMT_CAP_FRAG_HEAD; i < n; i++)
+		b[i] = (uint8_t)i;
+	int rc = cap_dec(b, n, &o);
+	if (rc == 0) {
+		assert_int_equal(o.off, off);
+		assert_int_equal(o.caplen, caplen);
+		assert_int_equal(o.orig_len, orig_len);
+		assert_int_equal(o.len, len);
+		assert_true(o.off + o.len <= o.caplen && o.caplen <= o.orig_len);
+	}
+	free(b);
+	return rc;
+}
+
+static void test_cap_frag(void **state)
+{
+	(void)state;
+	cap_bytes_fill();
+	static uint8_t rec[MGMT_PART_MAX + 8];
+	struct mgmt_cap o;
+	assert_int_equal(MGMT_CAP_DATA_MAX, MGMT_PKT_MAX - 16 - 28);
+
+	/* the layout, byte by byte */
+	struct mgmt_cap c = cap_frag(0x01020304, 0x0010, 16, 0x0020, 0x090a0b0c);
+	c.pkt = 0x05060708;
+	c.time_us = 0x1112131415161718ull;
+	static const uint8_t head[28] = {1,    0,    0,    0,    1,    2,    3,    4,    5,    6,
+	                                 7,    8,    9,    0x0a, 0x0b, 0x0c, 0x11, 0x12, 0x13, 0x14,
+	                                 0x15, 0x16, 0x17, 0x18, 0,    0x10, 0,    0x20};
+	size_t n = check_caps(cap_put, &c, rec, sizeof(rec));
+	assert_int_equal(n, MGMT_CAP_FRAG_HEAD + 16);
+	assert_memory_equal(rec, head, 28);
+	assert_memory_equal(rec + 28, cap_bytes, 16);
+	assert_int_equal(cap_dec(rec, n, &o), 0);
+	cap_same(&c, &o);
+
+	/* every prefix: the head refused (28 bytes: no data), shorter data taken */
+	for (size_t t = 0; t <= MGMT_CAP_FRAG_HEAD; t++)
+		assert_int_equal(cap_dec(rec, t, &o), -1);
+	for (size_t t = MGMT_CAP_FRAG_HEAD + 1; t < n; t++) {
+		assert_int_equal(cap_dec(rec, t, &o), 0);
+		assert_int_equal(o.len, t - MGMT_CAP_FRAG_HEAD);
+	}
+	/* a byte past off + len = caplen */
+	rec[n] = 0;
+	assert_int_equal(cap_dec(rec, n + 1, &o), -1);
+
+	/* the pad, every bit of every byte */
+	for (size_t i = 1; i < 4; i++)
+		for (int bit = 0; bit < 8; bit++) {
+			rec[i] = (uint8_t)(1u << bit);
+			assert_int_equal(cap_dec(rec, n, &o), -1);
+			rec[i] = 0;
+		}
+	/* every kind but FRAG (END has its own length) */
+	for (int k = 0; k < 256; k++) {
+		rec[0] = (uint8_t)k;
+		assert_int_equal(cap_dec(rec, n, &o), k == MGMT_CAP_FRAG ? 0 : -1);
+	}
+	rec[0] = MGMT_CAP_FRAG;
+
+	/* data: 1..MGMT_CAP_DATA_MAX bytes */
+	assert_int_equal(frag_with(0, 0, 100, 100), -1);
+	assert_int_equal(frag_with(0, 1, 100, 100), 0);
+	assert_int_equal(frag_with(0, MGMT_CAP_DATA_MAX, MGMT_CAP_SNAP_MAX, MGMT_CAP_SNAP_MAX), 0);
+	assert_int_equal(frag_with(0, MGMT_CAP_DATA_MAX + 1, MGMT_CAP_SNAP_MAX, MGMT_CAP_SNAP_MAX),
+	                 -1);
+	assert_int_equal(frag_with(1000, MGMT_CAP_DATA_MAX, MGMT_CAP_SNAP_MAX, UINT32_MAX), 0);
+	/* off + len <= caplen */
+	assert_int_equal(frag_with(90, 10, 100, 100), 0);
+	assert_int_equal(frag_with(91, 10, 100, 100), -1);
+	assert_int_equal(frag_with(0, 101, 100, 100), -1);
+	assert_int_equal(frag_with(MGMT_CAP_SNAP_MAX - 1, 1, MGMT_CAP_SNAP_MAX, MGMT_CAP_SNAP_MAX),
+	                 0);
+	assert_int_equal(frag_with(MGMT_CAP_SNAP_MAX, 1, MGMT_CAP_SNAP_MAX, MGMT_CAP_SNAP_MAX), -1);
+	assert_int_equal(frag_with(0xffff, 1, MGMT_CAP_SNAP_MAX, MGMT_CAP_SNAP_MAX), -1);
+	assert_int_equal(frag_with(0xffff, MGMT_CAP_DATA_MAX, 0xffff, UINT32_MAX), -1);
+	/* caplen <= orig_len */
+	assert_int_equal(frag_with(0, 10, 100, 101), 0);
+	assert_int_equal(frag_with(0, 10, 100, 99), -1);
+	assert_int_equal(frag_with(0, 10, 10, 0), -1);
+	/* caplen <= MGMT_CAP_SNAP_MAX, whatever orig_len */
+	assert_int_equal(frag_with(0, 10, MGMT_CAP_SNAP_MAX + 1, UINT32_MAX), -1);
+	assert_int_equal(frag_with(0, 10, 0xffff, UINT32_MAX), -1);
+	assert_int_equal(frag_with(0, 10, MGMT_CAP_SNAP_MAX, UINT32_MAX), 0);
+
+	/* a fragment of the maximal size makes a message of MGMT_PKT_MAX bytes */
+	c = cap_frag(3, 2000, MGMT_CAP_DATA_MAX, MGMT_CAP_SNAP_MAX, 9000);
+	n = check_caps(cap_put, &c, rec, sizeof(rec));
+	assert_int_equal(n, MGMT_PART_MAX);
+	static uint8_t msg[MGMT_PKT_MAX];
+	struct mgmt_hdr h = {MGMT_VERSION, MGMT_OP_CAPTURE, MGMT_OK, 0x1234, 0, 1, 0, 0}, hd;
+	assert_int_equal(mgmt_msg_encode(msg, sizeof(msg), &h, rec, n), MGMT_PKT_MAX);
+	const uint8_t *body;
+	uint8_t *m = buf_exact(msg, MGMT_PKT_MAX);
+	assert_int_equal(mgmt_msg_decode(m, MGMT_PKT_MAX, &hd, &body), MGMT_OK);
+	assert_int_equal(hd.body_len, MGMT_PART_MAX);
+	assert_int_equal(mgmt_cap_get(body, hd.body_len, &o), 0);
+	assert_ptr_equal(o.data, m + MGMT_HDR + MGMT_CAP_FRAG_HEAD);
+	assert_int_equal(o.len, MGMT_CAP_DATA_MAX);
+	o.data = cap_bytes;
+	cap_same(&c, &o);
+	buf_free(m, MGMT_PKT_MAX);
+}
+
+/* Bodies so long their data length does not fit 16 bits are still too long. */
+static void test_cap_frag_huge(void **state)
+{
+	(void)state;
+	static const size_t extra[] = {0, 1, 16, MGMT_CAP_DATA_MAX};
+	for (size_t k = 0; k < ARRAY_LEN(extra); k++) {
+		size_t len = 65536 + extra[k];
+		assert_int_equal(frag_with(0, len, MGMT_CAP_SNAP_MAX, UINT32_MAX), -1);
+		assert_int_equal(frag_with(0, len, 0xffff, UINT32_MAX), -1);
+	}
+	assert_int_equal(frag_with(0, 65535, 0xffff, UINT32_MAX), -1);
+}
+
+static void test_cap_end(void **state)
+{
+	(void)state;
+	uint8_t rec[64];
+	struct mgmt_cap o;
+	struct mgmt_cap c = cap_end(0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10, MGMT_CAP_TIME);
+	static const uint8_t want[24] = {2, 0,    0,    0,    1,    2,    3,    4,    5, 6, 7, 8,
+	                                 9, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 1, 0, 0, 0};
+	assert_int_equal(check_caps(cap_put, &c, rec, sizeof(rec)), MGMT_CAP_END_LEN);
+	assert_memory_equal(rec, want, 24);
+	assert_int_equal(cap_dec(rec, 24, &o), 0);
+	cap_same(&c, &o);
+	/* exactly 24 bytes: every prefix and a byte or two more refused */
+	rec[24] = rec[25] = 0;
+	for (size_t t = 0; t <= 26; t++)
+		assert_int_equal(cap_dec(rec, t, &o), t == 24 ? 0 : -1);
+	/* the pads, every bit */
+	static const size_t pads[] = {1, 2, 3, 21, 22, 23};
+	for (size_t i = 0; i < ARRAY_LEN(pads); i++)
+		for (int bit = 0; bit < 8; bit++) {
+			rec[pads[i]] = (uint8_t)(1u << bit);
+			assert_int_equal(cap_dec(rec, 24, &o), -1);
+			rec[pads[i]] = 0;
+		}
+	/* reason: COUNT and TIME */
+	for (int v = 0; v < 256; v++) {
+		rec[20] = (uint8_t)v;
+		assert_int_equal(cap_dec(rec, 24, &o), v <= MGMT_CAP_TIME ? 0 : -1);
+		if (v <= MGMT_CAP_TIME)
+			assert_int_equal(o.reason, v);
+	}
+	rec[20] = MGMT_CAP_COUNT;
+	/* every kind but END (a FRAG head of 24 bytes is short) */
+	for (int k = 0; k < 256; k++) {
+		rec[0] = (uint8_t)k;
+		assert_int_equal(cap_dec(rec, 24, &o), k == MGMT_CAP_END ? 0 : -1);
+	}
+	/* extremes */
+	c = cap_end(UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, MGMT_CAP_COUNT);
+	assert_int_equal(check_caps(cap_put, &c, rec, sizeof(rec)), MGMT_CAP_END_LEN);
+	assert_int_equal(cap_dec(rec, 24, &o), 0);
+	cap_same(&c, &o);
+}
+
+/* Unknown kinds, at every length; and a writer asked for what a reader
+ * refuses produces nothing a reader takes. */
+static void test_cap_refused(void **state)
+{
+	(void)state;
+	cap_bytes_fill();
+	static uint8_t rec[MGMT_PART_MAX + 8];
+	struct mgmt_cap o;
+	memset(rec, 0, sizeof(rec));
+	for (int k = 0; k < 256; k++) {
+		if (k == MGMT_CAP_FRAG || k == MGMT_CAP_END)
+			continue;
+		rec[0] = (uint8_t)k;
+		for (size_t n = 0; n <= 64; n++)
+			assert_int_equal(cap_dec(rec, n, &o), -1);
+		assert_int_equal(cap_dec(rec, MGMT_PART_MAX, &o), -1);
+	}
+	struct mgmt_cap bad[] = {
+	    cap_frag(1, 0, 0, 10, 10),                                      /* no data */
+	    cap_frag(1, 0, MGMT_CAP_DATA_MAX + 1, MGMT_CAP_SNAP_MAX, 5000), /* too much */
+	    cap_frag(1, 5, 6, 10, 10),                                      /* past caplen */
+	    cap_frag(1, 0, 10, 11, 10),                                     /* caplen > orig */
+	    cap_frag(1, 0, 10, MGMT_CAP_SNAP_MAX + 1, 9000),                /* caplen too big */
+	    cap_end(1, 2, 3, 4, MGMT_CAP_TIME + 1),
+	    cap_end(1, 2, 3, 4, 0xff),
+	};
+	bad[ARRAY_LEN(bad) - 1].kind = 3; /* an unknown kind */
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct mgmt_w w;
+		mgmt_w_init(&w, rec, sizeof(rec));
+		mgmt_cap_put(&w, &bad[i]);
+		assert_true(w.err || cap_dec(rec, w.len, &o) == -1);
+	}
+}
+
+/* Random valid items: decoded as written, and written again to the same bytes. */
+static void test_cap_roundtrip(void **state)
+{
+	(void)state;
+	cap_bytes_fill();
+	rng_state = 0x636170747572;
+	static uint8_t rec[MGMT_PART_MAX + 8], again[MGMT_PART_MAX + 8];
+	for (int it = 0; it < 3000; it++) {
+		struct mgmt_cap c, o;
+		if (rndn(4)) {
+			uint16_t caplen = (uint16_t)(1 + rndn(MGMT_CAP_SNAP_MAX));
+			uint16_t len =
+			    (uint16_t)(1 + rndn(caplen < MGMT_CAP_DATA_MAX ? caplen
+			                                                   : MGMT_CAP_DATA_MAX));
+			uint16_t off = (uint16_t)rndn(caplen - len + 1u);
+			uint32_t orig =
+			    caplen + (rndn(2) ? 0 : (uint32_t)rnd() % (UINT32_MAX - caplen));
+			c = cap_frag((uint32_t)rnd(), off, len, caplen, orig);
+			c.pkt = (uint32_t)rnd();
+			c.time_us = rnd();
+			c.data = cap_bytes + rndn(2);
+		} else {
+			c = cap_end((uint32_t)rnd(), (uint32_t)rnd(), (uint32_t)rnd(),
+			            (uint32_t)rnd(), (uint8_t)rndn(2));
+		}
+		size_t n = cap_enc(&c, rec);
+		assert_int_equal(n, c.kind == MGMT_CAP_FRAG ? MGMT_CAP_FRAG_HEAD + c.len
+		                                            : MGMT_CAP_END_LEN);
+		assert_int_equal(cap_dec(rec, n, &o), 0);
+		cap_same(&c, &o);
+		o.data = rec + MGMT_CAP_FRAG_HEAD;
+		assert_int_equal(cap_enc(&o, again), n);
+		assert_memory_equal(again, rec, n);
+	}
+}
+
 /* Reads past the end: err set, the value 0, and err sticks. */
 static void test_reader_past_end(void **state)
 {
@@ -1465,6 +1839,12 @@ int main(void)
 	    cmocka_unit_test(test_reader_partial),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_key_parse),
+	    cmocka_unit_test(test_ping_resp),
+	    cmocka_unit_test(test_cap_frag),
+	    cmocka_unit_test(test_cap_frag_huge),
+	    cmocka_unit_test(test_cap_end),
+	    cmocka_unit_test(test_cap_refused),
+	    cmocka_unit_test(test_cap_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
