@@ -591,7 +591,7 @@ static int enqueue(uint32_t h, const struct hk_addr *dst, uint32_t idx)
 /* --- capture --------------------------------------------------------------- */
 
 static int kernel_send(uint32_t h, uint16_t port, const void *a, size_t alen, const void *b,
-                       size_t blen, int mirrored);
+                       size_t blen);
 
 /* The pid owning what dst names (an endpoint, the uplink's included), or 0. */
 static int32_t dst_pid(int64_t dst)
@@ -627,7 +627,7 @@ static void mirror(int32_t from, uint32_t idx, int64_t dst)
 	r.time_us = time_us();
 	kan_cap_rec_put(head, &r);
 	if (kernel_send(h, KAN_CAP_PORT, head, sizeof(head), page_kva(idx) + m->off,
-	                m->len < snap ? m->len : snap, 0))
+	                m->len < snap ? m->len : snap))
 		ck_pr_inc_32(&cap.dropped);
 }
 
@@ -1011,10 +1011,12 @@ int kan_ep_info(uint32_t h, int32_t *pid, struct hk_addr *a)
 /*
  * A kernel datagram to endpoint h: a[0..alen) then b[0..blen) as the UDP
  * payload, from the kernel's address and port to h's address and port.
- * Mirrored to a running capture when mirrored is set (never for a copy).
+ * Never mirrored to a capture: these are the kernel's notifications
+ * (interrupts, timers) and the capture's own copies, and mirroring the
+ * interrupts the capture's stream causes on the NIC would feed itself.
  */
 static int kernel_send(uint32_t h, uint16_t port, const void *a, size_t alen, const void *b,
-                       size_t blen, int mirrored)
+                       size_t blen)
 {
 	if (h >= HK_KAN_MAX_EPS || alen + blen > HK_PKT_SIZE - HK_PKT_HEADROOM - KAN_UDP_OFF)
 		return -HK_EINVAL;
@@ -1041,8 +1043,6 @@ static int kernel_send(uint32_t h, uint16_t port, const void *a, size_t alen, co
 	pool.meta[idx].charge = KAN_KERNEL_PID;
 	count(&node_c.pkts_out, 1);
 	count(&node_c.bytes_out, KAN_UDP_OFF + alen + blen);
-	if (mirrored && ck_pr_load_32(&cap.on))
-		mirror(KAN_KERNEL_PID, idx, (int64_t)h);
 	int rc = enqueue(h, &dst, idx);
 	if (rc > 0)
 		this_cpu()->need_resched = 1;
@@ -1051,7 +1051,7 @@ static int kernel_send(uint32_t h, uint16_t port, const void *a, size_t alen, co
 
 int kan_kernel_send(uint32_t h, uint16_t port, const void *payload, size_t len)
 {
-	return kernel_send(h, port, payload, len, NULL, 0, 1);
+	return kernel_send(h, port, payload, len, NULL, 0);
 }
 
 /*

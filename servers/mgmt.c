@@ -661,10 +661,36 @@ struct capture {
 	const struct mgmt_req *q;
 	const struct hk_mgmt_ends *e;
 	uint32_t seq, packets, lost;
+	int gone; /* the host said its port is closed: stop streaming */
 };
 
-/* One stream item in a new page to the host: counted as lost if it cannot go. */
-static void cap_send(struct capture *c, const struct mgmt_cap *it)
+/* Host requests that came during a capture, served after it (FIFO). */
+static struct hk_pkt held[HOST_DEPTH];
+static unsigned nheld, held_at;
+
+/*
+ * A packet to ::2 during a capture: an ICMPv6 unreachable quoting our stream
+ * (the host's kanctl went away) ends it; anything else waits in held[],
+ * which is never fuller than the ring it came from.
+ */
+static void cap_host(struct capture *c, struct hk_pkt p)
+{
+	struct kan_icmp6_bounce b;
+	const uint8_t *ip = hk_pkt_data(p);
+	if (kan_icmp6_parse_unreach(ip, p.len, &b) == 0 && b.has_ports && b.sport == MGMT_PORT &&
+	    b.dport == c->e->tport && kan_addr_eq(&b.orig_dst, &c->e->to)) {
+		c->gone = 1;
+		hk_kan_free(&p, 1);
+		return;
+	}
+	if (nheld < HOST_DEPTH)
+		held[nheld++] = p;
+	else
+		hk_kan_free(&p, 1), c_dropped++, c_requests++;
+}
+
+/* One stream item in a new page to the host: 0, or -1 (counted as lost). */
+static int cap_send(struct capture *c, const struct mgmt_cap *it)
 {
 	struct mgmt_w w;
 	struct mgmt_hdr h = {MGMT_VERSION, MGMT_OP_CAPTURE, MGMT_OK, c->q->h.id, 0, 1, 0, 0};
@@ -672,8 +698,28 @@ static void cap_send(struct capture *c, const struct mgmt_cap *it)
 	mgmt_w_init(&w, body, sizeof(body));
 	mgmt_cap_put(&w, it);
 	struct hk_pkt p = hk_pkt_unpack((uint64_t)d);
-	if (d < 0 || w.err || hk_mgmt_send(&p, c->e, &h, body, w.len))
+	if (d >= 0 && w.err)
+		hk_kan_free(&p, 1);
+	if (d < 0 || w.err || hk_mgmt_send(&p, c->e, &h, body, w.len)) {
 		c->lost++;
+		return -1;
+	}
+	return 0;
+}
+
+/* END, which the host waits for: tried again for up to 100 ms if the KAN
+ * has no room for it now (the stream may have filled the router's ring). */
+static void cap_end(struct capture *c, struct mgmt_cap *it)
+{
+	for (unsigned i = 0; i < 20; i++) {
+		it->lost = c->lost;
+		if (!cap_send(c, it))
+			return;
+		c->lost--; /* not lost yet */
+		struct hk_pkt x;
+		if (hk_kan_recv(&g.ep_cap, 1, &x, 1, 5000) == 1)
+			hk_kan_free(&x, 1); /* a copy made after the end */
+	}
 }
 
 /* A copy from the kernel: its fragments to the host. The page is freed. */
@@ -755,13 +801,16 @@ static int op_capture(const struct mgmt_req *q, const struct hk_mgmt_ends *e, ch
 		return snprintf(detail, MGMT_DETAIL_MAX, "the kernel refused the capture: %s",
 		                rc > 0 ? hk_strerror(-rc) : "no answer"), MGMT_E_INTERNAL;
 	uint64_t end = (uint64_t)hk_time_us() + (uint64_t)q->u.cap.timeout_ms * 1000;
-	uint32_t eps[2] = {g.ep_cap, g.ep_inner};
-	for (uint64_t now; c.packets < q->u.cap.count && (now = (uint64_t)hk_time_us()) < end;) {
+	uint32_t eps[3] = {g.ep_cap, g.ep_inner, g.ep_host};
+	for (uint64_t now; !c.gone && c.packets < q->u.cap.count &&
+	                   (now = (uint64_t)hk_time_us()) < end;) {
 		struct hk_pkt in[16];
-		int64_t got = hk_kan_recv(eps, 2, in, 16, end - now);
+		int64_t got = hk_kan_recv(eps, nheld < HOST_DEPTH ? 3 : 2, in, 16, end - now);
 		for (int64_t i = 0; i < got; i++)
 			if (in[i].ep == g.ep_cap)
 				cap_copy(&c, in[i]);
+			else if (in[i].ep == g.ep_host)
+				cap_host(&c, in[i]);
 			else
 				stray(&in[i]);
 	}
@@ -769,10 +818,12 @@ static int op_capture(const struct mgmt_req *q, const struct hk_mgmt_ends *e, ch
 	struct hk_pkt left[16];
 	for (int64_t got; (got = hk_kan_recv(&g.ep_cap, 1, left, 16, 0)) > 0;)
 		hk_kan_free(left, (unsigned)got); /* copies made after the end */
+	if (c.gone)
+		return MGMT_OK; /* nobody to tell */
 	struct mgmt_cap it = {.kind = MGMT_CAP_END, .seq = c.seq, .packets = c.packets,
 	                      .dropped = r.capture.dropped, .lost = c.lost,
 	                      .reason = c.packets >= q->u.cap.count ? MGMT_CAP_COUNT : MGMT_CAP_TIME};
-	cap_send(&c, &it);
+	cap_end(&c, &it);
 	return MGMT_OK;
 }
 
@@ -934,6 +985,11 @@ int main(int argc, char **argv)
 	uint32_t eps[2] = {g.ep_host, g.ep_inner};
 	for (;;) {
 		struct hk_pkt p;
+		if (held_at < nheld) { /* what came during a capture goes first, in order */
+			handle(held[held_at++]);
+			continue;
+		}
+		held_at = nheld = 0;
 		int64_t n = hk_kan_recv(eps, 2, &p, 1, HK_TIMEOUT_FOREVER);
 		if (n == -HK_ESRCH)
 			return 0;

@@ -198,10 +198,25 @@ for _ in $(seq 100); do kill -0 $cap 2>/dev/null || break; echoes 5 >/dev/null |
 wait $cap || fail "kanctl capture --snaplen 64: $(cat "$pcap.err")"
 sizes=$(ts -T fields -e frame.cap_len -e frame.len | awk '$1 > 64 || $1 > $2 { bad++ } END { print NR, bad + 0 }')
 [ "$sizes" = "20 0" ] || fail "capture --snaplen 64 of everything: $sizes (records, records over 64 or over their length)"
+# a read during a capture is answered after it; a capture whose kanctl went
+# away ends at its next packet (the host's port unreachable), not at its time limit
+KW capture --process ping --count 5 --duration-ms 1500 -w "$pcap" 2>/dev/null &
+cap=$!
+PIDS+=($cap)
+out=$(K --tries 1 --timeout-ms 4000 info) || fail "a read during a capture: $out"
+wait $cap || fail "the capture a read waited for"
+KW capture --count 99999 --duration-ms 60000 -w "$pcap" 2>/dev/null &
+cap=$!
+PIDS+=($cap)
+echoes 5 >/dev/null || true
+pkill -f -- "kanctl .*capture --count 99999" || fail "no capture to stop"
+wait $cap 2>/dev/null || true
+for _ in $(seq 20); do echoes 2 >/dev/null || true; K --tries 1 --timeout-ms 500 info >/dev/null 2>&1 && break; done
+K --tries 1 --timeout-ms 2000 info >/dev/null || fail "the service still streams to a kanctl that is gone"
 rc=0; KW capture --process nosuch -w "$pcap" 2>/dev/null || rc=$?
 [ $rc = 1 ] || fail "capture of no process: exit $rc"
 rm -f "$pcap" "$pcap.err"
-echo "capture: 40 packets of count, all host -> echo:7, read by tshark; a quiet one, a snaplen: ok"
+echo "capture: 40 packets of count, all host -> echo:7, read by tshark; a quiet one, a snaplen, a read waiting, kanctl gone: ok"
 
 # --- malformed-request barrage -------------------------------------------------------------------
 q0=$(m requests) d0=$(m dropped)
