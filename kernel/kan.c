@@ -607,7 +607,7 @@ static int32_t dst_pid(int64_t dst)
  * if one is set. Called with no KAN lock held, before the page is pushed
  * (so nobody else has it yet); the copy is a new kernel datagram.
  */
-static void mirror(int32_t from, uint32_t idx, int64_t dst)
+static __attribute__((cold, noinline)) void mirror(int32_t from, uint32_t idx, int64_t dst)
 {
 	int32_t to = dst_pid(dst);
 	struct kan_cap_rec r = {.from = (uint32_t)from, .to = (uint32_t)to};
@@ -837,13 +837,6 @@ static inline __attribute__((always_inline)) int64_t take(struct proc *p, struct
 	return dst;
 }
 
-/* Every packet of one send, before it is delivered (see mirror). */
-static void mirror_send(struct proc *p, const struct taken *t, const int64_t *dst, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		mirror(p->pid, t[i].idx, dst[i]);
-}
-
 /* The held, unmapped page of t goes back to its sender p: to the endpoint
  * its source named, or for an off-prefix source to the uplink. */
 static void reply(struct proc *p, const struct taken *t)
@@ -938,7 +931,7 @@ int kan_send1(struct proc *p, struct hk_pkt d, uint64_t flags)
 	if (dst < 0 && dst != KAN_TO_KERNEL && dst != KAN_UNROUTED)
 		return (int)dst;
 	if (ck_pr_load_32(&cap.on))
-		mirror_send(p, &t, &dst, 1);
+		mirror(p->pid, t.idx, dst);
 	if (deliver1(p, &t, dst, flags))
 		this_cpu()->need_resched = 1;
 	return 0;
@@ -971,8 +964,9 @@ int kan_send(struct proc *p, const struct hk_pkt *d, unsigned n, uint64_t flags)
 	}
 	tally_apply(kp, &tl);
 	ck_spinlock_fas_unlock(&kp->lock);
-	if (ck_pr_load_32(&cap.on))
-		mirror_send(p, t, dst, k);
+	/* scalars, not the arrays: their addresses must not escape the fast path */
+	for (unsigned j = 0; j < k && ck_pr_load_32(&cap.on); j++)
+		mirror(p->pid, t[j].idx, dst[j]);
 	while (i < k) {
 		if (dst[i] < 0 || (dst[i] & GROUP_BIT)) {
 			here |= deliver1(p, &t[i], dst[i], flags);
