@@ -730,7 +730,8 @@ static void cap_copy(struct capture *c, struct hk_pkt pg)
 	static uint8_t data[KAN_CAP_SNAP_MAX];
 	const uint8_t *ip = hk_pkt_data(pg);
 	int ok = kan_addr_eq(kan_hdr_src(ip), &hk_kan()->kernel) && !kan_udp_parse(ip, pg.len, &u) &&
-	         u.sport == KAN_CAP_PORT && !kan_cap_rec_get(u.payload, u.len, &rec);
+	         u.sport == KAN_CAP_PORT && !kan_cap_rec_get(u.payload, u.len, &rec) &&
+	         u.len - KAN_CAP_HDR <= sizeof(data);
 	size_t n = ok ? u.len - KAN_CAP_HDR : 0;
 	if (ok)
 		memcpy(data, u.payload + KAN_CAP_HDR, n);
@@ -814,7 +815,11 @@ static int op_capture(const struct mgmt_req *q, const struct hk_mgmt_ends *e, ch
 			else
 				stray(&in[i]);
 	}
-	kernel_capture(KAN_CAP_STOP, 0, 0, &r); /* no answer: the counts stay 0 */
+	int stop = -2;
+	for (unsigned i = 0; i < 3 && stop == -2; i++) /* a capture left running would refuse the next */
+		stop = kernel_capture(KAN_CAP_STOP, 0, 0, &r);
+	if (stop)
+		memset(&r, 0, sizeof(r)); /* no counts to report */
 	struct hk_pkt left[16];
 	for (int64_t got; (got = hk_kan_recv(&g.ep_cap, 1, left, 16, 0)) > 0;)
 		hk_kan_free(left, (unsigned)got); /* copies made after the end */
