@@ -596,59 +596,71 @@ static int kernel_pipe(const char *name, const uint8_t *st, unsigned n, char *de
 	       : rc == HK_EBUSY || rc == HK_EINVAL ? MGMT_E_INVAL : MGMT_E_INTERNAL;
 }
 
-/*
- * Tell the processes of entries (bit per entry) and the router that the
- * pipelines changed, last entry first: each answers once it goes by the
- * new order. MGMT_OK, or the first failure with detail.
- */
-static int pipe_notify(const struct mgmt_req *q, uint64_t entries, char *detail)
+/* Tell entry i's process that its pipeline changed: MGMT_OK once it goes by
+ * the new order (or it is not running: it reads the manifest when it starts). */
+static int pipe_tell(const struct mgmt_req *q, unsigned i, char *detail)
 {
 	struct hk_proc_info pi;
+	size_t len = 0;
+	if (hk_proc_info(i, &pi) || pi.pid < 0)
+		return MGMT_OK;
+	struct hk_addr to = kan_addr_make(&hk_kan()->prefix, hk_kan_iid(i, 0));
+	int rc = ask_one(&to, q, ask_buf, sizeof(ask_buf), &len);
+	if (rc != MGMT_OK)
+		return snprintf(detail, MGMT_DETAIL_MAX, "'%s' cannot be a stage: %s", pi.name,
+		                rc == MGMT_E_OP ? "it does not run the worker runtime"
+		                                : mgmt_status_str((unsigned)rc)), MGMT_E_INVAL;
+	return MGMT_OK;
+}
+
+/*
+ * Tell the stages and the router that a pipeline changed: first the stages
+ * of the new order st[0..n), last to first (so none forwards to one still
+ * going by the old order further on), then those of old[0..nold) that left
+ * it, then the router, whose entry route sends the traffic in. MGMT_OK, or
+ * the first failure with detail.
+ */
+static int pipe_notify(const struct mgmt_req *q, const uint8_t *st, unsigned n,
+                       const uint8_t *old, unsigned nold, char *detail)
+{
 	struct hk_addr to;
 	size_t len = 0;
-	for (int i = 63; i >= 0; i--) {
-		if (!(entries >> i & 1) || hk_proc_info((unsigned)i, &pi) || pi.pid < 0)
-			continue; /* one not running reads the manifest when it starts */
-		to = kan_addr_make(&hk_kan()->prefix, hk_kan_iid((unsigned)i, 0));
-		int st = ask_one(&to, q, ask_buf, sizeof(ask_buf), &len);
-		if (st != MGMT_OK)
-			return snprintf(detail, MGMT_DETAIL_MAX, "'%s' cannot be a stage: %s", pi.name,
-			                st == MGMT_E_OP ? "it does not run the worker runtime"
-			                                : mgmt_status_str((unsigned)st)), MGMT_E_INVAL;
-	}
-	if (entry_addr(HK_PI_UPLINK, 0, &to) == 0 && ask_one(&to, q, ask_buf, sizeof(ask_buf), &len))
+	int rc = MGMT_OK;
+	for (unsigned k = n; k-- > 0 && rc == MGMT_OK;)
+		rc = pipe_tell(q, st[k], detail);
+	for (unsigned k = 0; k < nold && rc == MGMT_OK; k++)
+		if (!memchr(st, old[k], n))
+			rc = pipe_tell(q, old[k], detail);
+	if (rc == MGMT_OK && entry_addr(HK_PI_UPLINK, 0, &to) == 0 &&
+	    ask_one(&to, q, ask_buf, sizeof(ask_buf), &len))
 		return snprintf(detail, MGMT_DETAIL_MAX, "the router did not take the new pipeline"),
 		       MGMT_E_INTERNAL;
-	return MGMT_OK;
+	return rc;
 }
 
 static int op_pipe_set(const struct mgmt_req *q, char *detail)
 {
 	const struct mgmt_pipe_req *pr = &q->u.pipe;
 	uint8_t st[MGMT_STAGES_MAX], old[MGMT_STAGES_MAX];
-	uint64_t touched = 0;
 	for (unsigned i = 0; i < pr->n; i++) {
 		int e = entry_of(pr->stage[i]);
 		if (e < 0)
 			return snprintf(detail, MGMT_DETAIL_MAX, "no process '%s' in the manifest",
 			                pr->stage[i]), MGMT_E_NOENT;
 		st[i] = (uint8_t)e;
-		touched |= 1ull << e;
 	}
 	unsigned nold = pipe_stages(pr->pipe, old);
 	if (!nold)
 		return snprintf(detail, MGMT_DETAIL_MAX, "no pipeline '%s'", pr->pipe), MGMT_E_NOENT;
-	for (unsigned i = 0; i < nold; i++)
-		touched |= 1ull << old[i];
 	int rc = kernel_pipe(pr->pipe, st, pr->n, detail);
 	if (rc != MGMT_OK)
 		return rc;
-	rc = pipe_notify(q, touched, detail);
+	rc = pipe_notify(q, st, pr->n, old, nold, detail);
 	if (rc != MGMT_OK) { /* put the old order back, and say so */
 		char why[MGMT_DETAIL_MAX + 1];
 		memcpy(why, detail, sizeof(why));
 		int back = kernel_pipe(pr->pipe, old, nold, detail) == MGMT_OK &&
-		           pipe_notify(q, touched, detail) == MGMT_OK;
+		           pipe_notify(q, old, nold, st, pr->n, detail) == MGMT_OK;
 		snprintf(detail, MGMT_DETAIL_MAX, "%.*s; %s", (int)(MGMT_DETAIL_MAX / 2), why,
 		         back ? "the old order is back" : "restoring the old order failed too");
 	}
