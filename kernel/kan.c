@@ -81,8 +81,7 @@ static struct kan_group groups[HK_KAN_GROUPS];
 static struct {
 	ck_spinlock_fas_t lock;
 	uint32_t on;
-	uint32_t ep;        /* where copies go, at address addr */
-	struct hk_addr addr;
+	uint32_t ep;        /* where copies go */
 	int32_t owner, pid; /* the capturing process; the one whose traffic (0: all) */
 	uint16_t snaplen;
 	uint32_t seq, dropped; /* copies tried, and of those not delivered */
@@ -643,7 +642,6 @@ int kan_capture_start(struct proc *p, uint32_t h, int32_t pid, uint16_t snaplen)
 		rc = -HK_EBUSY;
 	} else {
 		cap.ep = h;
-		cap.addr = ep->addr;
 		cap.owner = p->pid;
 		cap.pid = pid;
 		cap.snaplen = snaplen;

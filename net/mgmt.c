@@ -275,7 +275,8 @@ static int body_get(struct mgmt_r *r, struct mgmt_req *q)
 		q->u.cap.snaplen = mgmt_get16(r);
 		pad_zero(r, 2);
 		inval = !q->u.cap.count || q->u.cap.count > MGMT_CAPTURE_MAX || !q->u.cap.timeout_ms ||
-		        q->u.cap.timeout_ms > 60000 || q->u.cap.snaplen < 64 || q->u.cap.snaplen > 4096;
+		        q->u.cap.timeout_ms > MGMT_CAPTURE_MS_MAX || q->u.cap.snaplen < MGMT_CAP_SNAP_MIN ||
+		        q->u.cap.snaplen > MGMT_CAP_SNAP_MAX;
 		break;
 	default:
 		return MGMT_E_OP;

@@ -83,9 +83,9 @@ static int args(int argc, char **argv, struct mgmt_capture_req *c, const char **
 		} else if (!strcmp(o, "--count"))
 			rc = number(o, v, 1, MGMT_CAPTURE_MAX, &count);
 		else if (!strcmp(o, "--duration-ms"))
-			rc = number(o, v, 1, 60000, &duration);
+			rc = number(o, v, 1, MGMT_CAPTURE_MS_MAX, &duration);
 		else if (!strcmp(o, "--snaplen"))
-			rc = number(o, v, 64, MGMT_CAP_SNAP_MAX, &snaplen);
+			rc = number(o, v, MGMT_CAP_SNAP_MIN, MGMT_CAP_SNAP_MAX, &snaplen);
 		else
 			*path = v;
 	}

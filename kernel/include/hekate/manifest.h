@@ -116,6 +116,8 @@ struct manifest {
  * that another process also lists in cores=, and that exactly one process is
  * a supervisor. 0 or -HK_EBADMAN / -HK_ETOOMANY with a reason in err.
  */
+int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen);
+
 /*
  * Make pipeline `name` pass entries st[0..n) in that order (the management
  * service's PIPE_SET): the old stages leave it, the new ones get pipe,
@@ -127,8 +129,6 @@ struct manifest {
  */
 int manifest_pipe_set(struct manifest *m, const char *name, const uint8_t *st, unsigned n,
                       uint64_t *changed);
-
-int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen);
 
 /*
  * Check the parsed manifest against the machine: every core number below

@@ -183,10 +183,12 @@ struct mgmt_pipe_req {
 struct mgmt_capture_req {
 	char process[MGMT_NAME + 1]; /* "" for all traffic */
 	uint32_t count;              /* 1..MGMT_CAPTURE_MAX packets */
-	uint32_t timeout_ms;         /* 1..60000 */
-	uint16_t snaplen;            /* bytes of each packet mirrored, 64..4096 */
+	uint32_t timeout_ms;         /* 1..MGMT_CAPTURE_MS_MAX */
+	uint16_t snaplen;            /* bytes of each packet mirrored, MGMT_CAP_SNAP_MIN..MGMT_CAP_SNAP_MAX */
 };
-#define MGMT_CAPTURE_MAX 100000u
+#define MGMT_CAPTURE_MAX    100000u
+#define MGMT_CAPTURE_MS_MAX 60000u /* the longest capture */
+#define MGMT_CAP_SNAP_MIN   64u
 
 struct mgmt_req {
 	struct mgmt_hdr h;
